@@ -1,0 +1,221 @@
+"""The `fanbot` command (`python -m bot`): run | local | sync | import | check.
+
+With no subcommand it starts the bot on Discord when a token is configured, and the local
+playground otherwise, so `make run` just works on a fresh clone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import discord
+
+from bot import __version__
+from bot.client import FanBot
+from bot.config import Settings, SettingsError
+from bot.endpoints import point_discord_at, silence_voice_warnings
+from bot.store import Pack, PackError, Store, StoreError
+from bot.store.packs import load_pack
+
+log = logging.getLogger("bot")
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+NO_TOKEN = (
+    "fanbot: DISCORD_TOKEN is not set. Create a bot at "
+    "https://discord.com/developers/applications (Bot -> Reset Token) and put the token in "
+    ".env, or try the bot without Discord: `fanbot local`."
+)
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr; discord.py's own chatter only from WARNING unless asked for DEBUG."""
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        datefmt="%Y-%m-%d %H:%M:%S",
+    )
+    if level != "DEBUG":
+        logging.getLogger("discord").setLevel(logging.WARNING)
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> int:
+    print(f"fanbot: {message}", file=sys.stderr)
+    return code
+
+
+async def _run_bot(settings: Settings, *, sync_only: bool) -> int:
+    point_discord_at(settings.api_base, settings.gateway_url)
+    silence_voice_warnings()
+    bot = FanBot(settings)
+    try:
+        async with bot:
+            if sync_only:
+                await bot.login(settings.token.reveal())
+                return EXIT_OK
+            await bot.start(settings.token.reveal())
+    except discord.LoginFailure:
+        return _fail(
+            "Discord rejected the token in DISCORD_TOKEN. Reset it in the Developer Portal "
+            "(Bot -> Reset Token) and update .env."
+        )
+    except discord.PrivilegedIntentsRequired:
+        return _fail("Discord refused the gateway intents; fanbot needs only the guilds intent.")
+    except (PackError, StoreError) as exc:
+        return _fail(str(exc))
+    except (OSError, discord.GatewayNotFound, discord.HTTPException) as exc:
+        return _fail(f"could not reach Discord: {exc}", EXIT_FAILURE)
+    return EXIT_OK
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    """Connect to Discord (or DISCORD_API_BASE / DISCORD_GATEWAY_URL) and serve."""
+    if not settings.token:
+        return _fail(NO_TOKEN.removeprefix("fanbot: "))
+    try:
+        return asyncio.run(_run_bot(settings, sync_only=False))
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
+    """Register the slash commands and exit."""
+    if not settings.token:
+        return _fail(NO_TOKEN.removeprefix("fanbot: "))
+    return asyncio.run(_run_bot(settings, sync_only=True))
+
+
+def _summary(pack: Pack) -> str:
+    counts = {
+        "seasons": len(pack.seasons),
+        "people": len(pack.people),
+        "characters": len(pack.characters),
+        "storylines": len(pack.storylines),
+        "events": len(pack.events),
+        "sources": len(pack.sources),
+    }
+    listed = ", ".join(f"{n} {name}" for name, n in counts.items())
+    return f"{pack.title} v{pack.version}: {listed}"
+
+
+def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    """Validate content packs without touching the database."""
+    failed = 0
+    for path in args.paths:
+        try:
+            pack = load_pack(path)
+        except PackError as exc:
+            failed += 1
+            print(str(exc), file=sys.stderr)
+            continue
+        print(f"ok: {path} ({_summary(pack)})")
+    return EXIT_USAGE if failed else EXIT_OK
+
+
+async def _import(db_path: Path, paths: Sequence[Path]) -> int:
+    packs = [load_pack(path) for path in paths]
+    store = await Store.open(db_path)
+    try:
+        for path, pack in zip(paths, packs, strict=True):
+            changed = await store.import_pack(pack)
+            print(f"{'imported' if changed else 'unchanged'}: {path} into {db_path}")
+    finally:
+        await store.close()
+    return EXIT_OK
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Validate and import content packs into the database."""
+    try:
+        return asyncio.run(_import(settings.db_path, args.paths))
+    except (PackError, StoreError) as exc:
+        return _fail(str(exc))
+
+
+def cmd_local(settings: Settings, args: argparse.Namespace) -> int:
+    """The playground: the emulator and the real bot in one process, with a console."""
+    from bot.playground import run_playground
+
+    if args.clock_start is not None or args.clock_speed is not None:
+        settings = settings.with_clock(args.clock_start, args.clock_speed)
+    try:
+        return asyncio.run(run_playground(settings, script=args.script))
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except (PackError, StoreError) as exc:
+        return _fail(str(exc))
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date and time") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs a time zone, e.g. 2023-07-03T07:00Z")
+    return moment
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("the clock speed must be positive")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line."""
+    parser = argparse.ArgumentParser(
+        prog="fanbot", description="A Discord bot for TV-show fan communities."
+    )
+    parser.add_argument("--version", action="version", version=f"fanbot {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("run", help="connect to Discord and serve").set_defaults(func=cmd_run)
+    local = sub.add_parser("local", help="try the bot on the built-in Discord emulator")
+    local.add_argument(
+        "--script", metavar="FILE", help="run the commands in FILE ('-' for stdin) and exit"
+    )
+    local.add_argument(
+        "--clock-start", type=_moment, help="virtual start time, e.g. 2023-07-03T07:00Z"
+    )
+    local.add_argument("--clock-speed", type=_speed, help="virtual seconds per real second")
+    local.set_defaults(func=cmd_local)
+    sub.add_parser("sync", help="register the slash commands and exit").set_defaults(func=cmd_sync)
+    check = sub.add_parser("check", help="validate content packs")
+    check.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    check.set_defaults(func=cmd_check)
+    imp = sub.add_parser("import", help="validate and import content packs")
+    imp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    imp.set_defaults(func=cmd_import)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `fanbot` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        return _fail(str(exc))
+    configure_logging(settings.log_level)
+    if args.command is None:
+        args.func = cmd_run if settings.token else cmd_local
+        args.script = args.clock_start = args.clock_speed = None
+    result: int = args.func(settings, args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""FanBot: opens the store, imports content packs, loads the cogs and syncs commands."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import discord
+from discord.ext import commands
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.errors import FanTree
+from bot.reminders.service import ReminderService
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS: tuple[str, ...] = ("cogs.cast", "cogs.plot", "cogs.countdown", "cogs.meta")
+
+
+def minimal_intents() -> discord.Intents:
+    """Only the guilds intent: no members, presences or message content."""
+    return discord.Intents(guilds=True)
+
+
+class FanBot(commands.AutoShardedBot):
+    """The fanbot application. Everything feature-specific lives in the cogs."""
+
+    store: Store
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        guild_ready_timeout: float = 2.0,
+        extensions: Sequence[str] = EXTENSIONS,
+        sync_commands: bool = True,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=minimal_intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=FanTree,
+            guild_ready_timeout=guild_ready_timeout,
+            chunk_guilds_at_startup=False,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            max_messages=None,
+        )
+        self.settings = settings
+        self.clock = clock or Clock(settings.clock_start, settings.clock_speed)
+        self._extensions = tuple(extensions)
+        self._sync_commands = sync_commands
+        self.reminders = ReminderService(self)
+
+    async def setup_hook(self) -> None:
+        """Open the store, import what changed in the content packs, load cogs, sync."""
+        self.store = await Store.open(self.settings.db_path, clock=self.clock)
+        for name, changed in await self.store.import_dir(self.settings.content_dir):
+            log.info("content pack %s: %s", name, "imported" if changed else "unchanged")
+        for extension in self._extensions:
+            await self.load_extension(extension)
+        if self._sync_commands:
+            await self.sync_commands()
+        await self.reminders.start()
+
+    async def sync_commands(self) -> int:
+        """Register the slash commands: to the dev guild at once if set, else globally."""
+        if self.settings.dev_guild is not None:
+            guild = discord.Object(self.settings.dev_guild)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to guild %s", len(synced), self.settings.dev_guild)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d commands globally", len(synced))
+        return len(synced)
+
+    async def close(self) -> None:
+        """Stop the reminders and the gateway, then close the store."""
+        await self.reminders.stop()
+        await super().close()
+        store = getattr(self, "store", None)
+        if store is not None:
+            await store.close()

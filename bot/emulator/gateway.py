@@ -1,0 +1,189 @@
+"""The emulator's gateway: one `GatewaySession` per shard connection.
+
+It speaks the real protocol: HELLO, IDENTIFY, READY, GUILD_CREATE, HEARTBEAT/ACK, RESUME
+with replay of what the client missed, and zlib-stream compression when asked for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import zlib
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import WSMsgType, web
+
+if TYPE_CHECKING:
+    from bot.emulator.server import Emulator
+
+log = logging.getLogger(__name__)
+
+Json = dict[str, Any]
+
+OP_DISPATCH = 0
+OP_HEARTBEAT = 1
+OP_IDENTIFY = 2
+OP_PRESENCE = 3
+OP_VOICE_STATE = 4
+OP_RESUME = 6
+OP_RECONNECT = 7
+OP_REQUEST_MEMBERS = 8
+OP_INVALID_SESSION = 9
+OP_HELLO = 10
+OP_HEARTBEAT_ACK = 11
+
+CLOSE_UNKNOWN_ERROR = 4000
+CLOSE_NOT_AUTHENTICATED = 4003
+CLOSE_AUTHENTICATION_FAILED = 4004
+CLOSE_ALREADY_AUTHENTICATED = 4005
+CLOSE_INVALID_SHARD = 4010
+CLOSE_SHARDING_REQUIRED = 4011
+
+REPLAY_BUFFER = 1000
+
+
+class GatewaySession:
+    """A shard's session: survives a dropped connection so the client can RESUME it."""
+
+    def __init__(self, emulator: Emulator, shard_id: int, shard_count: int) -> None:
+        self.emulator = emulator
+        self.id = secrets.token_hex(16)
+        self.shard_id = shard_id
+        self.shard_count = shard_count
+        self.sequence = 0
+        self.sent: deque[Json] = deque(maxlen=REPLAY_BUFFER)
+        self.connection: GatewayConnection | None = None
+
+    def owns_guild(self, guild_id: int) -> bool:
+        """Whether this shard receives the guild's events."""
+        return (guild_id >> 22) % self.shard_count == self.shard_id
+
+    async def dispatch(self, event: str, data: Json) -> None:
+        """Send an event now, or keep it for replay if the client is away."""
+        self.sequence += 1
+        payload = {"op": OP_DISPATCH, "t": event, "s": self.sequence, "d": data}
+        self.sent.append(payload)
+        if self.connection is not None:
+            await self.connection.send(payload)
+
+
+class GatewayConnection:
+    """One websocket connection; attaches to a new or resumed `GatewaySession`."""
+
+    def __init__(self, emulator: Emulator, ws: web.WebSocketResponse, compress: bool) -> None:
+        self.emulator = emulator
+        self.ws = ws
+        self._compressor = zlib.compressobj() if compress else None
+        self._send_lock = asyncio.Lock()
+        self.session: GatewaySession | None = None
+
+    async def send(self, payload: Json) -> None:
+        """Send one payload, compressed as one zlib-stream frame when asked for."""
+        text = json.dumps(payload, separators=(",", ":"))
+        async with self._send_lock:
+            if self.ws.closed:
+                return
+            try:
+                if self._compressor is not None:
+                    frame = self._compressor.compress(text.encode())
+                    frame += self._compressor.flush(zlib.Z_SYNC_FLUSH)
+                    await self.ws.send_bytes(frame)
+                else:
+                    await self.ws.send_str(text)
+            except (ConnectionError, RuntimeError):
+                log.debug("gateway: send on a closing socket dropped")
+
+    async def close(self, code: int, reason: str = "") -> None:
+        """Close the socket with a Discord close code."""
+        await self.ws.close(code=code, message=reason.encode())
+
+    async def serve(self) -> None:
+        """Run the connection until either side closes it."""
+        await self.send({"op": OP_HELLO, "d": {"heartbeat_interval": self.emulator.heartbeat_ms}})
+        try:
+            async for msg in self.ws:
+                if msg.type != WSMsgType.TEXT:
+                    await self.close(CLOSE_UNKNOWN_ERROR, "text frames only")
+                    break
+                try:
+                    payload = json.loads(msg.data)
+                    op = payload["op"]
+                except (ValueError, KeyError, TypeError):
+                    await self.close(4002, "Error while decoding payload.")
+                    break
+                await self._handle(op, payload.get("d"))
+        finally:
+            if self.session is not None and self.session.connection is self:
+                self.session.connection = None
+
+    async def _handle(self, op: int, data: Any) -> None:
+        if op == OP_HEARTBEAT:
+            await self.send({"op": OP_HEARTBEAT_ACK})
+        elif op == OP_IDENTIFY:
+            await self._identify(data)
+        elif op == OP_RESUME:
+            await self._resume(data)
+        elif op in (OP_PRESENCE, OP_VOICE_STATE, OP_REQUEST_MEMBERS):
+            return
+        else:
+            await self.close(4001, "Unknown opcode.")
+
+    async def _identify(self, data: Json) -> None:
+        emu = self.emulator
+        if self.session is not None:
+            await self.close(CLOSE_ALREADY_AUTHENTICATED, "Already authenticated.")
+            return
+        if data.get("token") != emu.token:
+            await self.close(CLOSE_AUTHENTICATION_FAILED, "Authentication failed.")
+            return
+        shard_id, shard_count = data.get("shard") or [0, 1]
+        if shard_count != emu.shard_count or not 0 <= shard_id < shard_count:
+            await self.close(CLOSE_INVALID_SHARD, "Invalid shard.")
+            return
+        session = GatewaySession(emu, shard_id, shard_count)
+        guilds = [g for g in emu.guilds.values() if session.owns_guild(g.id)]
+        if len(guilds) > emu.max_guilds_per_shard:
+            await self.close(CLOSE_SHARDING_REQUIRED, "Sharding required.")
+            return
+        emu.sessions[session.id] = session
+        session.connection = self
+        self.session = session
+        await session.dispatch(
+            "READY",
+            {
+                "v": 10,
+                "user": emu.bot_user.to_json(),
+                "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
+                "session_id": session.id,
+                "resume_gateway_url": emu.gateway_url,
+                "shard": [shard_id, shard_count],
+                "application": {"id": str(emu.application_id), "flags": 0},
+                "private_channels": [],
+                "relationships": [],
+                "presences": [],
+            },
+        )
+        for guild in guilds:
+            await session.dispatch("GUILD_CREATE", emu.guild_payload(guild))
+
+    async def _resume(self, data: Json) -> None:
+        emu = self.emulator
+        session = emu.sessions.get(str(data.get("session_id")))
+        if data.get("token") != emu.token:
+            await self.close(CLOSE_AUTHENTICATION_FAILED, "Authentication failed.")
+            return
+        seq = data.get("seq") or 0
+        if session is None or (session.sent and session.sent[0]["s"] > seq + 1):
+            await self.send({"op": OP_INVALID_SESSION, "d": False})
+            return
+        if session.connection is not None and session.connection is not self:
+            await session.connection.close(CLOSE_UNKNOWN_ERROR, "Session resumed elsewhere.")
+        session.connection = self
+        self.session = session
+        for payload in list(session.sent):
+            if payload["s"] > seq:
+                await self.send(payload)
+        await session.dispatch("RESUMED", {})

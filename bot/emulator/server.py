@@ -1,0 +1,1147 @@
+"""A Discord-compatible server on 127.0.0.1: REST and gateway, with a test API.
+
+The real, unmodified discord.py connects to it through `DISCORD_API_BASE` and
+`DISCORD_GATEWAY_URL`. Tests (and the local playground) then act as Discord users:
+`await emu.slash("character", name="Nick")` builds the interaction from the command schema
+the bot registered, delivers it over the gateway and returns the message the bot answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import secrets
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from discord import Permissions
+
+from bot.emulator import rules
+from bot.emulator.commands import CommandRegistry, EmulatorError, OptionValue
+from bot.emulator.gateway import GatewayConnection, GatewaySession
+from bot.emulator.state import (
+    FLAG_EPHEMERAL,
+    FLAG_LOADING,
+    Channel,
+    Guild,
+    Json,
+    Member,
+    Message,
+    Role,
+    Snowflakes,
+    User,
+    iso_now,
+)
+
+log = logging.getLogger(__name__)
+
+INTERACTION_PING = 1
+INTERACTION_COMMAND = 2
+INTERACTION_COMPONENT = 3
+INTERACTION_AUTOCOMPLETE = 4
+
+CALLBACK_MESSAGE = 4
+CALLBACK_DEFERRED_MESSAGE = 5
+CALLBACK_DEFERRED_UPDATE = 6
+CALLBACK_UPDATE = 7
+CALLBACK_AUTOCOMPLETE = 8
+
+ACK_DEADLINE_SECONDS = 3.0
+FOLLOWUP_WINDOW_SECONDS = 15 * 60
+NONCE_WINDOW_SECONDS = 300
+
+DEFAULT_BOT_PERMISSIONS = Permissions(
+    view_channel=True,
+    send_messages=True,
+    embed_links=True,
+    read_message_history=True,
+    use_application_commands=True,
+).value
+MEMBER_PERMISSIONS = Permissions(
+    view_channel=True, send_messages=True, read_message_history=True, use_application_commands=True
+).value
+
+
+@dataclass(slots=True)
+class Interaction:
+    """An interaction the emulator sent the bot, and everything the bot answered."""
+
+    id: int
+    token: str
+    type: int
+    guild_id: int
+    channel_id: int
+    user: User
+    created: float
+    label: str
+    source_message: Message | None = None
+    acknowledged: bool = False
+    callback_type: int | None = None
+    response: Message | None = None
+    followups: list[Message] = field(default_factory=list)
+    choices: list[Json] = field(default_factory=list)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass(slots=True)
+class Fault:
+    """A canned failure the next matching REST requests receive."""
+
+    method: str
+    path: re.Pattern[str]
+    status: int
+    remaining: int
+    body: Json
+
+
+class RuleBreach(AssertionError):  # noqa: N818 - it reads as "a rule breach happened"
+    """The bot broke one of Discord's rules; the message names the rule."""
+
+
+class Emulator:
+    """An in-memory Discord: one application, its bot user, guilds and the users in them."""
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        shard_count: int = 1,
+        heartbeat_ms: int = 41_250,
+        ack_deadline: float = ACK_DEADLINE_SECONDS,
+        global_rate_limit: float | None = None,
+        max_guilds_per_shard: int = 2500,
+    ) -> None:
+        self.ids = Snowflakes()
+        self.token = token or f"emulator.{secrets.token_urlsafe(24)}"
+        self.shard_count = shard_count
+        self.heartbeat_ms = heartbeat_ms
+        self.ack_deadline = ack_deadline
+        self.global_rate_limit = global_rate_limit
+        self.max_guilds_per_shard = max_guilds_per_shard
+        self.application_id = self.ids.next()
+        self.bot_user = User(self.application_id, "fanbot", bot=True)
+        self.users: dict[int, User] = {self.bot_user.id: self.bot_user}
+        self.guilds: dict[int, Guild] = {}
+        self.messages: dict[int, Message] = {}
+        self.commands = CommandRegistry(self.ids, self.application_id)
+        self.interactions: dict[int, Interaction] = {}
+        self.sessions: dict[str, GatewaySession] = {}
+        self.breaches: list[str] = []
+        self.requests: list[tuple[str, str, Any]] = []
+        self.faults: list[Fault] = []
+        self.rate_limited = 0
+        self._recent_requests: deque[float] = deque()
+        self._message_listeners: list[Callable[[Message], Awaitable[None] | None]] = []
+        self._runner: web.AppRunner | None = None
+        self.host = "127.0.0.1"
+        self.port = 0
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def api_base(self) -> str:
+        """The REST address to give discord.py (DISCORD_API_BASE)."""
+        return f"http://{self.host}:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        """The gateway address to give discord.py (DISCORD_GATEWAY_URL)."""
+        return f"ws://{self.host}:{self.port}/gateway"
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Listen on `host:port` (port 0: any free port)."""
+        app = web.Application(client_max_size=25 * 1024 * 1024)
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v{version:\\d+}/{path:.*}", self._rest)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        server = site._server
+        assert server is not None
+        sockets = getattr(server, "sockets", None) or []
+        self.host, self.port = host, sockets[0].getsockname()[1]
+        log.info("emulator listening on %s and %s", self.api_base, self.gateway_url)
+
+    async def stop(self) -> None:
+        """Close every connection and stop listening."""
+        for session in list(self.sessions.values()):
+            if session.connection is not None:
+                await session.connection.close(1001, "emulator stopping")
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Emulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    # ------------------------------------------------------------------ the world
+
+    def add_user(self, username: str) -> User:
+        """A new Discord user."""
+        user = User(self.ids.next(), username)
+        self.users[user.id] = user
+        return user
+
+    def add_guild(
+        self,
+        name: str,
+        *,
+        owner: User | None = None,
+        channels: tuple[str, ...] = ("general", "announcements"),
+        bot_permissions: int = DEFAULT_BOT_PERMISSIONS,
+    ) -> Guild:
+        """A guild with an owner, text channels, and the bot as a member with its own role."""
+        owner = owner or self.add_user(f"{name.lower().replace(' ', '-')}-owner")
+        guild_id = self.ids.next()
+        guild = Guild(guild_id, name, owner.id)
+        guild.roles[guild_id] = Role(guild_id, "@everyone", MEMBER_PERMISSIONS)
+        bot_role = Role(self.ids.next(), "fanbot", bot_permissions, position=1, managed=True)
+        guild.roles[bot_role.id] = bot_role
+        for position, channel_name in enumerate(channels):
+            channel = Channel(self.ids.next(), guild_id, channel_name, position=position)
+            guild.channels[channel.id] = channel
+        guild.members[owner.id] = Member(owner)
+        guild.members[self.bot_user.id] = Member(self.bot_user, [bot_role.id])
+        self.guilds[guild_id] = guild
+        return guild
+
+    def add_role(
+        self, guild: Guild, name: str, *, permissions: int = 0, mentionable: bool = False
+    ) -> Role:
+        """A new role in `guild`, below the bot's."""
+        role = Role(self.ids.next(), name, permissions, mentionable, position=0)
+        guild.roles[role.id] = role
+        return role
+
+    def add_member(self, guild: Guild, user: User, *roles: Role) -> Member:
+        """Make `user` a member of `guild` with `roles`."""
+        member = Member(user, [r.id for r in roles])
+        guild.members[user.id] = member
+        return member
+
+    def channel(self, guild: Guild, name: str) -> Channel:
+        """The guild's channel called `name`."""
+        for channel in guild.channels.values():
+            if channel.name == name.lstrip("#"):
+                return channel
+        raise EmulatorError(f"guild {guild.name!r} has no channel #{name.lstrip('#')}")
+
+    def guild_payload(self, guild: Guild) -> Json:
+        """The GUILD_CREATE payload for `guild`, as the bot sees it."""
+        bot_member = guild.members[self.bot_user.id]
+        data = guild.to_json(joined_at=bot_member.joined_at)
+        data["members"] = [bot_member.to_json()]
+        return data
+
+    def channel_messages(self, channel: Channel) -> list[Message]:
+        """Messages in a channel, oldest first (interaction replies included)."""
+        return [m for m in self.messages.values() if m.channel_id == channel.id and not m.deleted]
+
+    def on_message(self, listener: Callable[[Message], Awaitable[None] | None]) -> None:
+        """Call `listener` with every message the bot creates in a channel."""
+        self._message_listeners.append(listener)
+
+    def inject_fault(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        *,
+        times: int = 1,
+        body: Json | None = None,
+    ) -> None:
+        """Answer the next `times` requests matching `method` and the `path` regex with `status`."""
+        default = {"message": f"{status}: injected", "code": 0}
+        self.faults.append(Fault(method.upper(), re.compile(path), status, times, body or default))
+
+    def assert_no_breaches(self) -> None:
+        """Fail with every Discord rule the bot broke so far."""
+        if self.breaches:
+            raise RuleBreach("the bot broke Discord's rules:\n" + "\n".join(self.breaches))
+
+    def _breach(self, rule: str) -> None:
+        log.warning("rule breach: %s", rule)
+        self.breaches.append(rule)
+
+    # ------------------------------------------------------------------ gateway
+
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(max_msg_size=4 * 1024 * 1024)
+        await ws.prepare(request)
+        compress = request.query.get("compress") == "zlib-stream"
+        await GatewayConnection(self, ws, compress).serve()
+        return ws
+
+    def _session_for(self, guild_id: int) -> GatewaySession | None:
+        """The newest connected session of the guild's shard.
+
+        Failing that, the newest one waiting for a RESUME, which keeps its events for replay.
+        """
+        owning = [s for s in self.sessions.values() if s.owns_guild(guild_id)]
+        live = [s for s in owning if s.connection is not None]
+        candidates = live or owning
+        return candidates[-1] if candidates else None
+
+    async def dispatch_to_guild(self, guild_id: int, event: str, data: Json) -> None:
+        """Send a gateway event to the shard that owns `guild_id`."""
+        session = self._session_for(guild_id)
+        if session is None:
+            raise EmulatorError("the bot is not connected to the gateway")
+        await session.dispatch(event, data)
+
+    async def remove_bot_from(self, guild: Guild) -> None:
+        """The guild kicks the bot: GUILD_DELETE, and the bot's requests there fail."""
+        guild.members.pop(self.bot_user.id, None)
+        await self.dispatch_to_guild(guild.id, "GUILD_DELETE", {"id": str(guild.id)})
+
+    async def add_bot_to(self, guild: Guild) -> None:
+        """The bot joins (again): GUILD_CREATE."""
+        bot_role = next(r for r in guild.roles.values() if r.managed)
+        guild.members[self.bot_user.id] = Member(self.bot_user, [bot_role.id])
+        await self.dispatch_to_guild(guild.id, "GUILD_CREATE", self.guild_payload(guild))
+
+    async def channel_changed(self, channel: Channel) -> None:
+        """Tell the bot a channel changed (overwrites, name): CHANNEL_UPDATE."""
+        await self.dispatch_to_guild(channel.guild_id, "CHANNEL_UPDATE", channel.to_json())
+
+    async def role_changed(self, guild: Guild, role: Role) -> None:
+        """Tell the bot a role changed (permissions, mentionable): GUILD_ROLE_UPDATE."""
+        payload = {"guild_id": str(guild.id), "role": role.to_json()}
+        await self.dispatch_to_guild(guild.id, "GUILD_ROLE_UPDATE", payload)
+
+    async def wait_until_connected(self, timeout: float = 10.0) -> None:
+        """Wait for every shard to have identified."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            live = {s.shard_id for s in self.sessions.values() if s.connection is not None}
+            if len(live) == self.shard_count:
+                return
+            await asyncio.sleep(0.02)
+        raise EmulatorError(f"the bot did not connect all shards within {timeout:g} s")
+
+    # ------------------------------------------------------------------ test API
+
+    def _member_json(self, guild: Guild, user: User) -> Json:
+        member = guild.members.get(user.id)
+        if member is None:
+            raise EmulatorError(f"{user.username} is not a member of {guild.name}")
+        data = member.to_json()
+        data["permissions"] = str(guild.base_permissions(user.id))
+        return data
+
+    def _interaction_json(
+        self, interaction: Interaction, data: Json, message: Message | None = None
+    ) -> Json:
+        guild = self.guilds[interaction.guild_id]
+        channel = guild.channels[interaction.channel_id]
+        payload: Json = {
+            "id": str(interaction.id),
+            "application_id": str(self.application_id),
+            "type": interaction.type,
+            "data": data,
+            "guild_id": str(guild.id),
+            "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
+            "channel_id": str(channel.id),
+            "channel": channel.to_json(),
+            "member": self._member_json(guild, interaction.user),
+            "token": interaction.token,
+            "version": 1,
+            "app_permissions": str(guild.channel_permissions(self.bot_user.id, channel.id)),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(guild.id)},
+            "context": 0,
+            "attachment_size_limit": 10 * 1024 * 1024,
+        }
+        if message is not None:
+            payload["message"] = message.to_json()
+        return payload
+
+    def _default_place(
+        self, guild: Guild | None, channel: Channel | None, user: User | None
+    ) -> tuple[Guild, Channel, User]:
+        if guild is None:
+            if channel is not None:
+                guild = self.guilds[channel.guild_id]
+            elif self.guilds:
+                guild = next(iter(self.guilds.values()))
+            else:
+                raise EmulatorError("the emulator has no guild: call add_guild first")
+        channel = channel or next(iter(guild.channels.values()))
+        user = user or self.users[guild.owner_id]
+        return guild, channel, user
+
+    async def _deliver(
+        self,
+        kind: int,
+        data: Json,
+        label: str,
+        guild: Guild | None,
+        channel: Channel | None,
+        user: User | None,
+        message: Message | None = None,
+    ) -> Interaction:
+        guild, channel, user = self._default_place(guild, channel, user)
+        interaction = Interaction(
+            id=self.ids.next(),
+            token=secrets.token_urlsafe(32),
+            type=kind,
+            guild_id=guild.id,
+            channel_id=channel.id,
+            user=user,
+            created=time.monotonic(),
+            label=label,
+            source_message=message,
+        )
+        self.interactions[interaction.id] = interaction
+        payload = self._interaction_json(interaction, data, message)
+        await self.dispatch_to_guild(guild.id, "INTERACTION_CREATE", payload)
+        return interaction
+
+    async def _await_answer(self, interaction: Interaction, timeout: float) -> Interaction:
+        try:
+            await asyncio.wait_for(interaction.done.wait(), timeout)
+        except TimeoutError:
+            if not interaction.acknowledged:
+                self._breach(f"{interaction.label}: never acknowledged (Discord allows 3 s)")
+            raise EmulatorError(
+                f"the bot did not answer {interaction.label} in {timeout:g} s"
+            ) from None
+        return interaction
+
+    async def interact(
+        self,
+        command: str,
+        options: Mapping[str, OptionValue] | None = None,
+        *,
+        in_guild: Guild | None = None,
+        in_channel: Channel | None = None,
+        by: User | None = None,
+        focused: tuple[str, str] | None = None,
+        timeout: float = 10.0,
+    ) -> Interaction:
+        """Send `/command` (subcommands separated by spaces) and wait for the bot's answer.
+
+        With `focused` (option name, text typed so far) it is an autocomplete request.
+        The returned record holds the reply, any follow-ups and any autocomplete choices.
+        """
+        guild, channel, user = self._default_place(in_guild, in_channel, by)
+        data = self.commands.build(
+            command, guild, dict(options or {}), resolve=self._resolve, focused=focused
+        )
+        if focused is None:
+            kind, label = INTERACTION_COMMAND, f"/{command}"
+        else:
+            kind, label = INTERACTION_AUTOCOMPLETE, f"/{command} {focused[0]}:"
+        interaction = await self._deliver(kind, data, label, guild, channel, user)
+        return await self._await_answer(interaction, timeout)
+
+    async def slash(
+        self,
+        command: str,
+        *,
+        in_guild: Guild | None = None,
+        in_channel: Channel | None = None,
+        by: User | None = None,
+        timeout: float = 10.0,
+        **options: OptionValue,
+    ) -> Message:
+        """Run `/command` with `options` and return the bot's reply."""
+        interaction = await self.interact(
+            command, options, in_guild=in_guild, in_channel=in_channel, by=by, timeout=timeout
+        )
+        assert interaction.response is not None
+        return interaction.response
+
+    async def autocomplete(
+        self,
+        command: str,
+        focused: str,
+        text: str,
+        *,
+        in_guild: Guild | None = None,
+        in_channel: Channel | None = None,
+        by: User | None = None,
+        timeout: float = 10.0,
+        **options: OptionValue,
+    ) -> list[Json]:
+        """Type `text` into option `focused` of `/command`; return the choices the bot offers."""
+        interaction = await self.interact(
+            command,
+            options,
+            in_guild=in_guild,
+            in_channel=in_channel,
+            by=by,
+            focused=(focused, text),
+            timeout=timeout,
+        )
+        return interaction.choices
+
+    async def click(
+        self,
+        message: Message,
+        label: str,
+        *,
+        by: User | None = None,
+        timeout: float = 10.0,
+    ) -> Message:
+        """Press the button labelled `label` on `message`; return the message the bot shows."""
+        current = self.messages.get(message.id, message)
+        buttons = current.buttons()
+        button = next((b for b in buttons if b.get("label") == label), None)
+        if button is None:
+            names = ", ".join(repr(b.get("label")) for b in buttons) or "none"
+            raise EmulatorError(f"no button {label!r} on that message (buttons: {names})")
+        if button.get("disabled"):
+            raise EmulatorError(f"the button {label!r} is disabled")
+        guild = self.guilds[current.guild_id] if current.guild_id else None
+        channel = guild.channels[current.channel_id] if guild else None
+        data = {"custom_id": button["custom_id"], "component_type": 2}
+        interaction = await self._deliver(
+            INTERACTION_COMPONENT, data, f"button {label!r}", guild, channel, by, current
+        )
+        await self._await_answer(interaction, timeout)
+        assert interaction.response is not None
+        return interaction.response
+
+    def _resolve(self, guild: Guild, kind: int, value: OptionValue) -> tuple[str, Json]:
+        """Turn a channel/role/user option value into its id and resolved object."""
+        if kind == 7:
+            channel = value if isinstance(value, Channel) else None
+            if channel is None and isinstance(value, str):
+                channel = self.channel(guild, value)
+            if channel is None and isinstance(value, int):
+                channel = guild.channels.get(value)
+            if channel is None:
+                raise EmulatorError(f"no channel {value!r} in {guild.name}")
+            resolved = channel.to_json()
+            resolved["permissions"] = str(guild.channel_permissions(self.bot_user.id, channel.id))
+            return str(channel.id), {"channels": {str(channel.id): resolved}}
+        if kind == 8:
+            role = value if isinstance(value, Role) else None
+            if role is None and isinstance(value, str):
+                role = next((r for r in guild.roles.values() if r.name == value), None)
+            if role is None and isinstance(value, int):
+                role = guild.roles.get(value)
+            if role is None:
+                raise EmulatorError(f"no role {value!r} in {guild.name}")
+            return str(role.id), {"roles": {str(role.id): role.to_json()}}
+        if kind == 6:
+            user = value if isinstance(value, User) else None
+            if user is None and isinstance(value, int):
+                user = self.users.get(value)
+            if user is None:
+                raise EmulatorError(f"no user {value!r}")
+            resolved_users = {"users": {str(user.id): user.to_json()}}
+            if user.id in guild.members:
+                member = guild.members[user.id].to_json()
+                member.pop("user")
+                resolved_users["members"] = {str(user.id): member}
+            return str(user.id), resolved_users
+        raise EmulatorError(f"option type {kind} is not something that resolves")
+
+    # ------------------------------------------------------------------ REST
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["path"]
+        method = request.method
+        body = await self._read_body(request)
+        self.requests.append((method, path, body))
+        exempt = path.startswith(("/interactions/", "/webhooks/"))
+        if not exempt and request.headers.get("Authorization") != f"Bot {self.token}":
+            return self._error(401, 0, "401: Unauthorized")
+        fault = self._take_fault(method, path)
+        if fault is not None:
+            return self._json(fault.body, fault.status)
+        if not exempt and self._over_global_limit():
+            self.rate_limited += 1
+            return self._too_many_requests()
+        try:
+            return await self._route(method, path, request, body)
+        except _HTTPError as exc:
+            return self._error(exc.status, exc.code, exc.message, exc.errors)
+
+    async def _read_body(self, request: web.Request) -> Any:
+        if not request.can_read_body:
+            return None
+        if request.content_type == "multipart/form-data":
+            reader = await request.multipart()
+            payload: Any = None
+            while (part := await reader.next()) is not None:
+                if getattr(part, "name", None) == "payload_json":
+                    payload = json.loads(await part.text())  # type: ignore[union-attr]
+            return payload
+        raw = await request.read()
+        if request.headers.get("Content-Type") == "application/json" and raw:
+            return json.loads(raw)
+        return None
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.method in (method, "*") and fault.path.search(path) and fault.remaining > 0:
+                fault.remaining -= 1
+                return fault
+        return None
+
+    def _over_global_limit(self) -> bool:
+        if self.global_rate_limit is None:
+            return False
+        now = time.monotonic()
+        while self._recent_requests and now - self._recent_requests[0] >= 1.0:
+            self._recent_requests.popleft()
+        if len(self._recent_requests) >= self.global_rate_limit:
+            return True
+        self._recent_requests.append(now)
+        return False
+
+    def _too_many_requests(self) -> web.Response:
+        retry_after = round(1.0 - (time.monotonic() - self._recent_requests[0]), 3)
+        body = {
+            "message": "You are being rate limited.",
+            "retry_after": retry_after,
+            "global": True,
+        }
+        response = self._json(body, 429)
+        response.headers["Via"] = "1.1 google"
+        response.headers["Retry-After"] = str(max(1, round(retry_after)))
+        response.headers["X-RateLimit-Global"] = "true"
+        response.headers["X-RateLimit-Scope"] = "global"
+        return response
+
+    @staticmethod
+    def _json(data: Any, status: int = 200) -> web.Response:
+        response = web.Response(
+            status=status, body=json.dumps(data).encode(), content_type="application/json"
+        )
+        response.headers["X-RateLimit-Limit"] = "5"
+        response.headers["X-RateLimit-Remaining"] = "4"
+        response.headers["X-RateLimit-Reset-After"] = "1.000"
+        response.headers["X-RateLimit-Reset"] = f"{time.time() + 1:.3f}"
+        response.headers["X-RateLimit-Bucket"] = "emulator"
+        return response
+
+    def _error(
+        self, status: int, code: int, message: str, errors: Json | None = None
+    ) -> web.Response:
+        body: Json = {"message": message, "code": code}
+        if errors:
+            body["errors"] = errors
+        return self._json(body, status)
+
+    async def _route(self, method: str, path: str, request: web.Request, body: Any) -> web.Response:
+        for pattern, handler in self._routes():
+            if pattern[0] != method:
+                continue
+            match = re.fullmatch(pattern[1], path)
+            if match is not None:
+                return await handler(request, body, *match.groups())
+        return self._error(404, 0, "404: Not Found")
+
+    def _routes(self) -> list[tuple[tuple[str, str], Callable[..., Awaitable[web.Response]]]]:
+        app = r"(\d+)"
+        return [
+            (("GET", "/users/@me"), self._get_me),
+            (("GET", "/oauth2/applications/@me"), self._get_application),
+            (("GET", "/applications/@me"), self._get_application),
+            (("GET", "/gateway"), self._get_gateway),
+            (("GET", "/gateway/bot"), self._get_gateway_bot),
+            (("PUT", f"/applications/{app}/commands"), self._put_global_commands),
+            (("GET", f"/applications/{app}/commands"), self._get_global_commands),
+            (("PUT", f"/applications/{app}/guilds/{app}/commands"), self._put_guild_commands),
+            (("GET", f"/applications/{app}/guilds/{app}/commands"), self._get_guild_commands),
+            (("POST", r"/interactions/(\d+)/([^/]+)/callback"), self._interaction_callback),
+            (("POST", rf"/webhooks/{app}/([^/]+)"), self._followup),
+            (("GET", rf"/webhooks/{app}/([^/]+)/messages/(@original|\d+)"), self._get_webhook_msg),
+            (
+                ("PATCH", rf"/webhooks/{app}/([^/]+)/messages/(@original|\d+)"),
+                self._edit_webhook_msg,
+            ),
+            (
+                ("DELETE", rf"/webhooks/{app}/([^/]+)/messages/(@original|\d+)"),
+                self._del_webhook_msg,
+            ),
+            (("GET", r"/channels/(\d+)"), self._get_channel),
+            (("POST", r"/channels/(\d+)/messages"), self._create_message),
+            (("GET", r"/channels/(\d+)/messages/(\d+)"), self._get_message),
+            (("PATCH", r"/channels/(\d+)/messages/(\d+)"), self._edit_message),
+            (("DELETE", r"/channels/(\d+)/messages/(\d+)"), self._delete_message),
+            (("GET", r"/guilds/(\d+)"), self._get_guild),
+            (("GET", r"/guilds/(\d+)/channels"), self._get_guild_channels),
+            (("GET", r"/guilds/(\d+)/roles"), self._get_guild_roles),
+            (("GET", r"/guilds/(\d+)/members/(\d+)"), self._get_member),
+            (("GET", r"/guilds/(\d+)/scheduled-events"), self._list_events),
+            (("POST", r"/guilds/(\d+)/scheduled-events"), self._create_event),
+            (("GET", r"/guilds/(\d+)/scheduled-events/(\d+)"), self._get_event),
+            (("PATCH", r"/guilds/(\d+)/scheduled-events/(\d+)"), self._edit_event),
+        ]
+
+    # --- identity
+
+    async def _get_me(self, request: web.Request, body: Any) -> web.Response:
+        data = self.bot_user.to_json()
+        data.update({"verified": True, "mfa_enabled": False, "flags": 0, "email": None})
+        return self._json(data)
+
+    async def _get_application(self, request: web.Request, body: Any) -> web.Response:
+        owner = self.users.get(next(iter(self.guilds.values())).owner_id) if self.guilds else None
+        return self._json(
+            {
+                "id": str(self.application_id),
+                "name": self.bot_user.username,
+                "icon": None,
+                "description": "fanbot on the local Discord emulator",
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "verify_key": "0" * 64,
+                "flags": 0,
+                "owner": (owner or self.bot_user).to_json(),
+                "team": None,
+                "summary": "",
+                "rpc_origins": [],
+                "tags": [],
+                "redirect_uris": [],
+                "interactions_endpoint_url": None,
+                "approximate_guild_count": len(self.guilds),
+            }
+        )
+
+    async def _get_gateway(self, request: web.Request, body: Any) -> web.Response:
+        return self._json({"url": self.gateway_url})
+
+    async def _get_gateway_bot(self, request: web.Request, body: Any) -> web.Response:
+        return self._json(
+            {
+                "url": self.gateway_url,
+                "shards": self.shard_count,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 1000,
+                    "reset_after": 86_400_000,
+                    "max_concurrency": 1,
+                },
+            }
+        )
+
+    # --- commands
+
+    def _check_app(self, app_id: str) -> None:
+        if int(app_id) != self.application_id:
+            raise _HTTPError(403, 50001, "Missing Access")
+
+    async def _put_global_commands(self, request: web.Request, body: Any, app: str) -> web.Response:
+        self._check_app(app)
+        return self._json(self.commands.replace(None, self._command_list(body)))
+
+    async def _get_global_commands(self, request: web.Request, body: Any, app: str) -> web.Response:
+        self._check_app(app)
+        return self._json(self.commands.listing(None))
+
+    async def _put_guild_commands(
+        self, request: web.Request, body: Any, app: str, guild_id: str
+    ) -> web.Response:
+        self._check_app(app)
+        self._guild(guild_id)
+        return self._json(self.commands.replace(int(guild_id), self._command_list(body)))
+
+    async def _get_guild_commands(
+        self, request: web.Request, body: Any, app: str, guild_id: str
+    ) -> web.Response:
+        self._check_app(app)
+        return self._json(self.commands.listing(int(guild_id)))
+
+    @staticmethod
+    def _command_list(body: Any) -> list[Json]:
+        if not isinstance(body, list):
+            raise _HTTPError(400, 50035, "Invalid Form Body")
+        try:
+            CommandRegistry.validate(body)
+        except EmulatorError as exc:
+            raise _HTTPError(400, 50035, "Invalid Form Body", {"_errors": str(exc)}) from None
+        return body
+
+    # --- interactions
+
+    def _interaction(self, interaction_id: str, token: str) -> Interaction:
+        interaction = self.interactions.get(int(interaction_id))
+        if interaction is None or interaction.token != token:
+            raise _HTTPError(404, 10062, "Unknown interaction")
+        return interaction
+
+    def _interaction_by_token(self, app: str, token: str) -> Interaction:
+        self._check_app(app)
+        for interaction in self.interactions.values():
+            if interaction.token == token:
+                if time.monotonic() - interaction.created > FOLLOWUP_WINDOW_SECONDS:
+                    self._breach(f"{interaction.label}: follow-up after 15 minutes")
+                    raise _HTTPError(401, 50027, "Invalid Webhook Token")
+                return interaction
+        raise _HTTPError(404, 10015, "Unknown Webhook")
+
+    def _check_body(self, label: str, body: Json, *, creating: bool) -> None:
+        problems = rules.message_problems(body, creating=creating)
+        if problems:
+            for problem in problems:
+                self._breach(f"{label}: {problem}")
+            code = 50006 if problems == ["Cannot send an empty message"] else 50035
+            message = problems[0] if code == 50006 else "Invalid Form Body"
+            raise _HTTPError(400, code, message, {"_errors": problems})
+
+    async def _interaction_callback(
+        self, request: web.Request, body: Any, interaction_id: str, token: str
+    ) -> web.Response:
+        interaction = self._interaction(interaction_id, token)
+        if interaction.acknowledged:
+            self._breach(f"{interaction.label}: acknowledged twice")
+            raise _HTTPError(400, 40060, "Interaction has already been acknowledged.")
+        if time.monotonic() - interaction.created > self.ack_deadline:
+            self._breach(f"{interaction.label}: acknowledged after the 3 s deadline")
+            raise _HTTPError(404, 10062, "Unknown interaction")
+        if not isinstance(body, dict) or not isinstance(body.get("type"), int):
+            raise _HTTPError(400, 50035, "Invalid Form Body")
+        kind = body["type"]
+        data: Json = body.get("data") or {}
+        reply: Json = {"id": str(interaction.id), "type": interaction.type}
+        result: Json = {"interaction": reply}
+        if kind == CALLBACK_AUTOCOMPLETE:
+            if interaction.type != INTERACTION_AUTOCOMPLETE:
+                raise _HTTPError(400, 50035, "Invalid Form Body")
+            problems = rules.choice_problems(data.get("choices") or [])
+            if problems:
+                for problem in problems:
+                    self._breach(f"{interaction.label}: {problem}")
+                raise _HTTPError(400, 50035, "Invalid Form Body", {"_errors": problems})
+            interaction.choices = list(data.get("choices") or [])
+            interaction.done.set()
+        elif kind in (CALLBACK_MESSAGE, CALLBACK_DEFERRED_MESSAGE):
+            if kind == CALLBACK_MESSAGE:
+                self._check_body(interaction.label, data, creating=True)
+            flags = int(data.get("flags") or 0) & FLAG_EPHEMERAL
+            if kind == CALLBACK_DEFERRED_MESSAGE:
+                flags |= FLAG_LOADING
+            message = self._store_message(
+                interaction.channel_id,
+                data if kind == CALLBACK_MESSAGE else {},
+                flags=flags,
+                interaction=interaction,
+            )
+            interaction.response = message
+            reply.update(
+                response_message_id=str(message.id),
+                response_message_loading=message.loading,
+                response_message_ephemeral=message.ephemeral,
+            )
+            result["resource"] = {"type": kind}
+            if kind == CALLBACK_MESSAGE:
+                result["resource"]["message"] = message.to_json()
+                interaction.done.set()
+        elif kind in (CALLBACK_UPDATE, CALLBACK_DEFERRED_UPDATE):
+            target = interaction.source_message
+            if target is None:
+                raise _HTTPError(400, 50035, "Invalid Form Body")
+            message = self.messages[target.id]
+            if kind == CALLBACK_UPDATE:
+                self._check_body(interaction.label, data, creating=False)
+                self._apply_edit(message, data)
+                interaction.done.set()
+            interaction.response = message
+            reply["response_message_id"] = str(message.id)
+            result["resource"] = {"type": kind}
+            if kind == CALLBACK_UPDATE:
+                result["resource"]["message"] = message.to_json()
+        else:
+            raise _HTTPError(400, 50035, f"Invalid interaction response type {kind}")
+        interaction.acknowledged = True
+        interaction.callback_type = kind
+        return self._json(result)
+
+    def _webhook_message(self, interaction: Interaction, which: str) -> Message:
+        if which == "@original":
+            if interaction.response is None:
+                raise _HTTPError(404, 10008, "Unknown Message")
+            return interaction.response
+        message = self.messages.get(int(which))
+        if message is None or message not in [interaction.response, *interaction.followups]:
+            raise _HTTPError(404, 10008, "Unknown Message")
+        return message
+
+    async def _followup(
+        self, request: web.Request, body: Any, app: str, token: str
+    ) -> web.Response:
+        interaction = self._interaction_by_token(app, token)
+        if not interaction.acknowledged:
+            raise _HTTPError(404, 10015, "Unknown Webhook")
+        body = body or {}
+        original = interaction.response
+        if original is not None and original.loading:
+            self._check_body(interaction.label, body, creating=True)
+            self._apply_edit(original, body)
+            original.flags &= ~FLAG_LOADING
+            interaction.done.set()
+            return self._json(original.to_json())
+        self._check_body(interaction.label, body, creating=True)
+        flags = int(body.get("flags") or 0) & FLAG_EPHEMERAL
+        message = self._store_message(
+            interaction.channel_id, body, flags=flags, interaction=interaction
+        )
+        interaction.followups.append(message)
+        return self._json(message.to_json())
+
+    async def _get_webhook_msg(
+        self, request: web.Request, body: Any, app: str, token: str, which: str
+    ) -> web.Response:
+        message = self._webhook_message(self._interaction_by_token(app, token), which)
+        return self._json(message.to_json())
+
+    async def _edit_webhook_msg(
+        self, request: web.Request, body: Any, app: str, token: str, which: str
+    ) -> web.Response:
+        interaction = self._interaction_by_token(app, token)
+        message = self._webhook_message(interaction, which)
+        self._check_body(interaction.label, body or {}, creating=False)
+        self._apply_edit(message, body or {})
+        if message.loading:
+            message.flags &= ~FLAG_LOADING
+        interaction.done.set()
+        return self._json(message.to_json())
+
+    async def _del_webhook_msg(
+        self, request: web.Request, body: Any, app: str, token: str, which: str
+    ) -> web.Response:
+        message = self._webhook_message(self._interaction_by_token(app, token), which)
+        message.deleted = True
+        return web.Response(status=204)
+
+    # --- channels and messages
+
+    def _guild(self, guild_id: str) -> Guild:
+        guild = self.guilds.get(int(guild_id))
+        if guild is None or self.bot_user.id not in guild.members:
+            raise _HTTPError(404, 10004, "Unknown Guild")
+        return guild
+
+    def _channel(self, channel_id: str) -> tuple[Guild, Channel]:
+        for guild in self.guilds.values():
+            channel = guild.channels.get(int(channel_id))
+            if channel is not None:
+                if self.bot_user.id not in guild.members:
+                    raise _HTTPError(403, 50001, "Missing Access")
+                return guild, channel
+        raise _HTTPError(404, 10003, "Unknown Channel")
+
+    def _require(self, guild: Guild, channel: Channel, *needed: str) -> None:
+        have = Permissions(guild.channel_permissions(self.bot_user.id, channel.id))
+        if not have.view_channel:
+            raise _HTTPError(403, 50001, "Missing Access")
+        if not all(getattr(have, name) for name in needed):
+            raise _HTTPError(403, 50013, "Missing Permissions")
+
+    async def _get_channel(self, request: web.Request, body: Any, channel_id: str) -> web.Response:
+        guild, channel = self._channel(channel_id)
+        self._require(guild, channel)
+        return self._json(channel.to_json())
+
+    async def _create_message(
+        self, request: web.Request, body: Any, channel_id: str
+    ) -> web.Response:
+        guild, channel = self._channel(channel_id)
+        self._require(guild, channel, "send_messages")
+        body = body or {}
+        self._check_body(f"message in #{channel.name}", body, creating=True)
+        if body.get("embeds"):
+            self._require(guild, channel, "send_messages", "embed_links")
+        nonce = body.get("nonce")
+        if nonce is not None and body.get("enforce_nonce"):
+            for existing in reversed(list(self.messages.values())):
+                if (
+                    existing.channel_id == channel.id
+                    and existing.nonce == nonce
+                    and existing.author.id == self.bot_user.id
+                    and self._age(existing) < NONCE_WINDOW_SECONDS
+                ):
+                    return self._json(existing.to_json())
+        message = self._store_message(channel.id, body, flags=0, nonce=nonce)
+        for listener in self._message_listeners:
+            outcome = listener(message)
+            if asyncio.iscoroutine(outcome):
+                await outcome
+        return self._json(message.to_json())
+
+    def _age(self, message: Message) -> float:
+        return time.time() - ((message.id >> 22) + 1_420_070_400_000) / 1000
+
+    def _message_in(self, channel_id: str, message_id: str) -> tuple[Guild, Channel, Message]:
+        guild, channel = self._channel(channel_id)
+        message = self.messages.get(int(message_id))
+        if message is None or message.channel_id != channel.id or message.deleted:
+            raise _HTTPError(404, 10008, "Unknown Message")
+        return guild, channel, message
+
+    async def _get_message(
+        self, request: web.Request, body: Any, channel_id: str, message_id: str
+    ) -> web.Response:
+        guild, channel, message = self._message_in(channel_id, message_id)
+        self._require(guild, channel, "read_message_history")
+        return self._json(message.to_json())
+
+    async def _edit_message(
+        self, request: web.Request, body: Any, channel_id: str, message_id: str
+    ) -> web.Response:
+        _, channel, message = self._message_in(channel_id, message_id)
+        if message.author.id != self.bot_user.id:
+            raise _HTTPError(403, 50005, "Cannot edit a message authored by another user")
+        self._check_body(f"edit in #{channel.name}", body or {}, creating=False)
+        self._apply_edit(message, body or {})
+        return self._json(message.to_json())
+
+    async def _delete_message(
+        self, request: web.Request, body: Any, channel_id: str, message_id: str
+    ) -> web.Response:
+        _, _, message = self._message_in(channel_id, message_id)
+        message.deleted = True
+        return web.Response(status=204)
+
+    def _store_message(
+        self,
+        channel_id: int,
+        body: Json,
+        *,
+        flags: int,
+        interaction: Interaction | None = None,
+        nonce: str | int | None = None,
+    ) -> Message:
+        guild_id = next((g.id for g in self.guilds.values() if channel_id in g.channels), None)
+        message = Message(
+            id=self.ids.next(),
+            channel_id=channel_id,
+            guild_id=guild_id,
+            author=self.bot_user,
+            content=body.get("content") or "",
+            embeds=list(body.get("embeds") or []),
+            components=list(body.get("components") or []),
+            flags=flags,
+            nonce=nonce,
+            allowed_mentions=body.get("allowed_mentions"),
+            webhook_id=self.application_id if interaction is not None else None,
+            interaction_id=interaction.id if interaction is not None else None,
+        )
+        self.messages[message.id] = message
+        return message
+
+    @staticmethod
+    def _apply_edit(message: Message, body: Json) -> None:
+        if "content" in body:
+            message.content = body["content"] or ""
+        if "embeds" in body:
+            message.embeds = list(body["embeds"] or [])
+        if "components" in body:
+            message.components = list(body["components"] or [])
+        if "allowed_mentions" in body:
+            message.allowed_mentions = body["allowed_mentions"]
+        message.edited_timestamp = iso_now()
+
+    # --- guilds
+
+    async def _get_guild(self, request: web.Request, body: Any, guild_id: str) -> web.Response:
+        guild = self._guild(guild_id)
+        data = guild.to_json(joined_at=guild.members[self.bot_user.id].joined_at)
+        return self._json(data)
+
+    async def _get_guild_channels(
+        self, request: web.Request, body: Any, guild_id: str
+    ) -> web.Response:
+        return self._json([c.to_json() for c in self._guild(guild_id).channels.values()])
+
+    async def _get_guild_roles(
+        self, request: web.Request, body: Any, guild_id: str
+    ) -> web.Response:
+        return self._json([r.to_json() for r in self._guild(guild_id).roles.values()])
+
+    async def _get_member(
+        self, request: web.Request, body: Any, guild_id: str, user_id: str
+    ) -> web.Response:
+        guild = self._guild(guild_id)
+        member = guild.members.get(int(user_id))
+        if member is None:
+            raise _HTTPError(404, 10007, "Unknown Member")
+        return self._json(member.to_json())
+
+    # --- scheduled events
+
+    async def _list_events(self, request: web.Request, body: Any, guild_id: str) -> web.Response:
+        return self._json(list(self._guild(guild_id).scheduled_events.values()))
+
+    async def _get_event(
+        self, request: web.Request, body: Any, guild_id: str, event_id: str
+    ) -> web.Response:
+        event = self._guild(guild_id).scheduled_events.get(int(event_id))
+        if event is None:
+            raise _HTTPError(404, 10070, "Unknown Guild Scheduled Event")
+        return self._json(event)
+
+    async def _create_event(self, request: web.Request, body: Any, guild_id: str) -> web.Response:
+        guild = self._guild(guild_id)
+        if not Permissions(guild.base_permissions(self.bot_user.id)).manage_events:
+            raise _HTTPError(403, 50013, "Missing Permissions")
+        body = body or {}
+        missing = [
+            k
+            for k in ("name", "privacy_level", "scheduled_start_time", "entity_type")
+            if k not in body
+        ]
+        if missing:
+            raise _HTTPError(400, 50035, "Invalid Form Body", {"_errors": missing})
+        event_id = self.ids.next()
+        event = {
+            "id": str(event_id),
+            "guild_id": str(guild.id),
+            "channel_id": body.get("channel_id"),
+            "creator_id": str(self.bot_user.id),
+            "creator": self.bot_user.to_json(),
+            "name": body["name"],
+            "description": body.get("description"),
+            "scheduled_start_time": body["scheduled_start_time"],
+            "scheduled_end_time": body.get("scheduled_end_time"),
+            "privacy_level": body["privacy_level"],
+            "status": 1,
+            "entity_type": body["entity_type"],
+            "entity_id": None,
+            "entity_metadata": body.get("entity_metadata"),
+            "user_count": 0,
+            "image": None,
+            "recurrence_rule": None,
+        }
+        guild.scheduled_events[event_id] = event
+        return self._json(event)
+
+    async def _edit_event(
+        self, request: web.Request, body: Any, guild_id: str, event_id: str
+    ) -> web.Response:
+        guild = self._guild(guild_id)
+        event = guild.scheduled_events.get(int(event_id))
+        if event is None:
+            raise _HTTPError(404, 10070, "Unknown Guild Scheduled Event")
+        event.update({k: v for k, v in (body or {}).items() if k in event})
+        return self._json(event)
+
+
+class _HTTPError(Exception):
+    """An error answer, shaped as Discord shapes them."""
+
+    def __init__(self, status: int, code: int, message: str, errors: Json | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.errors = errors

@@ -1,0 +1,1 @@
+"""Countdown reminders: milestones -> outbox rows -> APScheduler wake-ups -> posts."""

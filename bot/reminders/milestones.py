@@ -1,0 +1,140 @@
+"""Milestones: how long before an event a reminder is due, and how late it may still go out.
+
+An admin writes milestones as a list such as ``7d,1d,1h,0``: a number with a unit
+(``w`` weeks, ``d`` days, ``h`` hours, ``m`` minutes) before the event, or ``0`` for the
+moment itself. The canonical form is sorted from the earliest reminder to the event.
+
+Grace windows (how late a missed reminder may still be posted, e.g. after the bot was
+offline): a tenth of the milestone's lead time, at least 15 minutes and at most 12 hours;
+the premiere moment itself (``0``) has one hour. Past its window a reminder is recorded as
+``skipped_stale``; when several of an event's reminders are overdue, only the latest is
+posted and the rest are recorded as ``skipped_superseded``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+DEFAULT_MILESTONES = "30d,14d,7d,3d,1d,1h,0"
+MAX_MILESTONES = 12
+MAX_LEAD = timedelta(days=365)
+DAILY_PREFIX = "daily:"
+
+_UNITS = {
+    "w": timedelta(weeks=1),
+    "d": timedelta(days=1),
+    "h": timedelta(hours=1),
+    "m": timedelta(minutes=1),
+}
+_UNIT_WORDS = {"w": "week", "d": "day", "h": "hour", "m": "minute"}
+_TOKEN = re.compile(r"(?P<count>\d{1,4})\s*(?P<unit>[wdhm])", re.IGNORECASE)
+_NUMBER_WORDS = {
+    1: "One",
+    2: "Two",
+    3: "Three",
+    4: "Four",
+    5: "Five",
+    6: "Six",
+    7: "Seven",
+    8: "Eight",
+    9: "Nine",
+    10: "Ten",
+    12: "Twelve",
+}
+
+SYNTAX_HELP = (
+    "Write milestones as a comma-separated list of times before the premiere, such as "
+    "`30d,7d,1d,1h,0`: a number followed by w (weeks), d (days), h (hours) or m (minutes), "
+    "and 0 for the premiere itself."
+)
+
+
+class MilestoneError(ValueError):
+    """An admin's milestone list cannot be read; the message shows the accepted form."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Milestone:
+    """A reminder `lead` before the event. Ordered by lead, the premiere moment first."""
+
+    lead: timedelta
+    code: str
+
+    @classmethod
+    def parse(cls, token: str) -> Milestone:
+        """One milestone such as "7d", "36h" or "0"."""
+        text = token.strip().lower()
+        if text in {"0", "0m", "0h", "0d", "0w", "now"}:
+            return cls(timedelta(0), "0")
+        match = _TOKEN.fullmatch(text)
+        if match is None:
+            raise MilestoneError(
+                f"I can't read the milestone “{token.strip()[:20]}”. {SYNTAX_HELP}"
+            )
+        count, unit = int(match["count"]), match["unit"]
+        lead = count * _UNITS[unit]
+        if lead > MAX_LEAD:
+            raise MilestoneError(f"“{token.strip()}” is more than a year ahead; the limit is 365d.")
+        return cls(lead, f"{count}{unit}" if count else "0")
+
+    @property
+    def grace(self) -> timedelta:
+        """How late this reminder may still be posted."""
+        if self.lead == timedelta(0):
+            return timedelta(hours=1)
+        return min(max(self.lead / 10, timedelta(minutes=15)), timedelta(hours=12))
+
+    @property
+    def headline(self) -> str:
+        """The reminder's headline: "One week to go!", "It's here!"."""
+        if self.lead == timedelta(0):
+            return "It's here!"
+        count, unit = int(self.code[:-1]), self.code[-1]
+        if unit == "d" and count % 7 == 0 and count // 7 in _NUMBER_WORDS:
+            count, unit = count // 7, "w"
+        if unit == "d" and count == 30:
+            return "One month to go!"
+        word = _NUMBER_WORDS.get(count, str(count))
+        plural = "" if count == 1 else "s"
+        return f"{word} {_UNIT_WORDS[unit]}{plural} to go!"
+
+
+def parse_milestones(text: str | None) -> list[Milestone]:
+    """An admin's list, deduplicated and sorted from the earliest reminder to the event."""
+    if text is None or not text.strip():
+        text = DEFAULT_MILESTONES
+    tokens = [t for t in re.split(r"[,\s;]+", text) if t]
+    if not tokens:
+        raise MilestoneError(SYNTAX_HELP)
+    milestones = sorted({Milestone.parse(t) for t in tokens}, reverse=True)
+    if len(milestones) > MAX_MILESTONES:
+        raise MilestoneError(
+            f"That is {len(milestones)} milestones; {MAX_MILESTONES} at most, please."
+        )
+    return milestones
+
+
+def canonical(milestones: list[Milestone]) -> str:
+    """The stored form: "30d,7d,1d,1h,0"."""
+    return ",".join(m.code for m in sorted(milestones, reverse=True))
+
+
+def headline(code: str) -> str:
+    """The headline of a stored milestone code, daily posts included."""
+    if code.startswith(DAILY_PREFIX):
+        days = int(code.removeprefix(DAILY_PREFIX))
+        if days <= 0:
+            return "It's premiere day!"
+        if days == 1:
+            return "Tomorrow!"
+        return f"{days} days to go!"
+    return Milestone.parse(code).headline
+
+
+def grace_for(code: str) -> timedelta:
+    """The grace window of a stored milestone code (daily posts: two hours)."""
+    if code.startswith(DAILY_PREFIX):
+        return timedelta(hours=2)
+    return Milestone.parse(code).grace

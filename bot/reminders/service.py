@@ -1,0 +1,291 @@
+"""The reminder dispatcher: the outbox is the truth, APScheduler only says "wake up".
+
+On start it re-posts anything a crash left half-sent (same nonce: Discord returns the first
+message instead of a second), plans every active subscription into the outbox and schedules
+one APScheduler `DateTrigger` wake-up per distinct due time, plus a periodic sweep. A
+wake-up claims the due rows atomically, decides for each (post, stale, superseded), posts
+through the paced fan-out and records the outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+
+import aiohttp
+import discord
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot import render
+from bot.reminders.fanout import Pacer, fan_out
+from bot.reminders.milestones import DAILY_PREFIX, grace_for
+from bot.reminders.planner import EventRef, wanted
+from bot.store.countdown_models import Delivery, Subscription
+from bot.store.models import Event, Season
+
+if TYPE_CHECKING:
+    from bot.client import FanBot
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 30.0
+JITTER_SECONDS = 0.5  # real seconds a wake-up may run late without a reminder going stale
+MAX_ATTEMPTS = 5
+RETRY_BASE_SECONDS = 2.0
+WAKEUPS_AHEAD = 200
+REMOVED_REASON = "the bot was removed from the server"
+
+SkipStatus = Literal["skipped_stale", "skipped_superseded"]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What to do with one claimed row: post it, or record why not."""
+
+    delivery: Delivery
+    post: bool
+    status: SkipStatus = "skipped_stale"
+    detail: str = ""
+
+
+def decide(
+    claimed: Sequence[Delivery], now: datetime, tolerance: timedelta = timedelta(0)
+) -> list[Decision]:
+    """Post the latest overdue reminder of each stream if still in grace; skip the rest.
+
+    A stream is one subscription's milestone reminders, or its daily posts: a daily post
+    never supersedes a milestone or the other way round. `tolerance` is added to every
+    grace window for the scheduler's own jitter (it matters only on a fast virtual clock).
+    """
+    streams: dict[tuple[int, str, bool], list[Delivery]] = defaultdict(list)
+    for row in claimed:
+        streams[(row.guild_id, row.event_ref, row.milestone.startswith(DAILY_PREFIX))].append(row)
+    decisions: list[Decision] = []
+    for rows in streams.values():
+        rows.sort(key=lambda r: r.due_at)
+        latest = rows[-1]
+        for row in rows[:-1]:
+            decisions.append(
+                Decision(row, False, "skipped_superseded", f"superseded by {latest.milestone}")
+            )
+        late = now - latest.due_at
+        if late > grace_for(latest.milestone) + tolerance:
+            detail = (
+                f"{_duration(late)} late, past its {_duration(grace_for(latest.milestone))} grace"
+            )
+            decisions.append(Decision(latest, False, "skipped_stale", detail))
+        else:
+            decisions.append(Decision(latest, True))
+    return decisions
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 120:
+        return f"{minutes} min"
+    hours = minutes // 60
+    return f"{hours} h" if hours < 48 else f"{hours // 24} days"
+
+
+class ReminderService:
+    """Plans, schedules and posts countdown reminders for one bot process."""
+
+    def __init__(self, bot: FanBot) -> None:
+        self.bot = bot
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.pacer = Pacer(bot.settings.global_rate_limit)
+        self._dispatch_lock = asyncio.Lock()
+        self._recovered = False
+
+    @property
+    def shards(self) -> tuple[int, frozenset[int]] | None:
+        """The shards this process serves, when it serves only some of them."""
+        count, ids = self.bot.shard_count, self.bot.shard_ids
+        if count is None or ids is None or set(ids) == set(range(count)):
+            return None
+        return count, frozenset(ids)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Rebuild everything from the outbox and start waking up."""
+        self.scheduler.start()
+        self.scheduler.add_job(
+            self.sweep, IntervalTrigger(seconds=SWEEP_SECONDS), id="sweep", coalesce=True
+        )
+        await self.replan_all()
+        self.scheduler.add_job(self.sweep, DateTrigger(), id="first-sweep")
+
+    async def stop(self) -> None:
+        """Stop waking up; a dispatch in progress finishes."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        async with self._dispatch_lock:
+            pass  # a dispatch in progress has finished
+
+    async def sweep(self) -> None:
+        """Post whatever is due, then schedule the next wake-ups."""
+        await self.dispatch_due()
+        await self.reschedule()
+
+    # ------------------------------------------------------------------ planning
+
+    async def event_for(self, ref: str) -> tuple[Season, Event] | None:
+        """The season and event a stored reference names, if still loaded."""
+        parsed = EventRef.parse(ref)
+        content = self.bot.store.content
+        season = await content.resolve_season(parsed.show_key, parsed.season_number)
+        if season is None or season.show_key != parsed.show_key:
+            return None
+        for event in await content.events(season.id):
+            if event.key == parsed.event_key:
+                return season, event
+        return None
+
+    async def plan(self, subscription: Subscription) -> None:
+        """Bring one subscription's outbox rows in line with its settings and the event."""
+        found = await self.event_for(subscription.event_ref)
+        if found is None or found[1].starts_at is None:
+            return
+        await self.bot.store.deliveries.plan(
+            subscription.guild_id,
+            subscription.event_ref,
+            wanted(subscription, found[1].starts_at),
+            channel_id=subscription.channel_id,
+            role_id=subscription.role_id,
+            now=self.bot.clock.now(),
+        )
+
+    async def replan_all(self) -> None:
+        """Plan every active subscription (after start-up or a content pack update)."""
+        for subscription in await self.bot.store.guilds.active(self.shards):
+            await self.plan(subscription)
+        await self.reschedule()
+
+    async def reschedule(self) -> None:
+        """One wake-up job per distinct due time, in real time on the bot's clock."""
+        if not self.scheduler.running:
+            return
+        clock = self.bot.clock
+        due_times = await self.bot.store.deliveries.next_due(clock.now(), self.shards)
+        keep = {"sweep", "first-sweep"}
+        for due in due_times[:WAKEUPS_AHEAD]:
+            job_id = f"wake:{due.isoformat()}"
+            keep.add(job_id)
+            if self.scheduler.get_job(job_id) is None:
+                self.scheduler.add_job(
+                    self.sweep,
+                    DateTrigger(run_date=clock.real_moment(due)),
+                    id=job_id,
+                    misfire_grace_time=None,
+                )
+        for job in self.scheduler.get_jobs():
+            if job.id not in keep and not job.id.startswith("retry:"):
+                job.remove()
+
+    # ------------------------------------------------------------------ posting
+
+    async def dispatch_due(self) -> int:
+        """Claim and settle every due row; return how many were posted."""
+        posted = 0
+        async with self._dispatch_lock:
+            while True:
+                now = self.bot.clock.now()
+                claimed = await self.bot.store.deliveries.claim_due(
+                    now, include_sending=not self._recovered, shards=self.shards
+                )
+                self._recovered = True
+                if not claimed:
+                    return posted
+                decisions = decide(claimed, now, self.bot.clock.span(JITTER_SECONDS))
+                store = self.bot.store.deliveries
+                for skip in (d for d in decisions if not d.post):
+                    await store.mark_skipped(skip.delivery.key, skip.status, skip.detail, now)
+                to_post = [d.delivery for d in decisions if d.post]
+                await fan_out(to_post, self._post, self.pacer)
+                posted += len(to_post)
+
+    async def _post(self, row: Delivery) -> None:
+        store = self.bot.store
+        found = await self.event_for(row.event_ref)
+        now = self.bot.clock.now()
+        if found is None or found[1].starts_at is None:
+            await store.deliveries.mark_failed(row.key, "the event is no longer in any pack", now)
+            return
+        season, event = found
+        embed = render.reminder(season, event, row.milestone)
+        channel = self.bot.get_partial_messageable(row.channel_id, guild_id=row.guild_id)
+        mentions = discord.AllowedMentions.none()
+        content = None
+        if row.role_id is not None:
+            content = f"<@&{row.role_id}>"
+            mentions = discord.AllowedMentions(
+                everyone=False, users=False, roles=[discord.Object(row.role_id)]
+            )
+        try:
+            message = await channel.send(
+                content=content, embed=embed, allowed_mentions=mentions, nonce=row.nonce
+            )
+        except (discord.Forbidden, discord.NotFound) as exc:
+            await self._pause_for(row, exc)
+        except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            await self._retry_later(row, exc)
+        else:
+            await store.deliveries.mark_sent(row.key, message.id, self.bot.clock.now())
+            log.info("posted %s for %s in guild %s", row.milestone, row.event_ref, row.guild_id)
+
+    async def _pause_for(self, row: Delivery, exc: discord.HTTPException) -> None:
+        if isinstance(exc, discord.NotFound):
+            reason = f"channel <#{row.channel_id}> no longer exists or I can't see it"
+        else:
+            reason = f"I lost permission to post in <#{row.channel_id}>"
+        now = self.bot.clock.now()
+        await self.bot.store.deliveries.mark_failed(row.key, f"{reason} ({exc.status})", now)
+        await self.bot.store.guilds.pause(row.guild_id, reason, now, event_ref=row.event_ref)
+        log.warning("paused guild %s: %s", row.guild_id, reason)
+
+    async def _retry_later(self, row: Delivery, exc: BaseException) -> None:
+        now = self.bot.clock.now()
+        detail = f"{type(exc).__name__}: {exc}"[:300]
+        if row.attempts >= MAX_ATTEMPTS:
+            await self.bot.store.deliveries.mark_failed(
+                row.key, f"gave up after {row.attempts} tries: {detail}", now
+            )
+            log.error("gave up on %s for guild %s: %s", row.milestone, row.guild_id, detail)
+            return
+        await self.bot.store.deliveries.release(row.key, detail)
+        delay = RETRY_BASE_SECONDS * 2 ** (row.attempts - 1)
+        log.warning(
+            "will retry %s for guild %s in %.0f s: %s", row.milestone, row.guild_id, delay, detail
+        )
+        if self.scheduler.running:
+            self.scheduler.add_job(
+                self.sweep,
+                DateTrigger(run_date=self.bot.clock.real_in(delay)),
+                id=f"retry:{row.guild_id}:{row.event_ref}:{row.milestone}",
+                replace_existing=True,
+            )
+
+    # ------------------------------------------------------------------ guild membership
+
+    async def guild_removed(self, guild_id: int) -> None:
+        """The bot left or was removed: pause the guild's countdowns."""
+        count = await self.bot.store.guilds.pause(guild_id, REMOVED_REASON, self.bot.clock.now())
+        if count:
+            log.info("paused %d countdown(s) of guild %s: removed", count, guild_id)
+
+    async def guild_joined(self, guild_id: int) -> None:
+        """The bot is (back) in a guild: resume what its removal paused."""
+        now = self.bot.clock.now()
+        if await self.bot.store.guilds.resume(guild_id, now, only_reason=REMOVED_REASON):
+            for subscription in await self.bot.store.guilds.for_guild(guild_id):
+                if subscription.status == "active":
+                    await self.plan(subscription)
+            await self.reschedule()

@@ -1,0 +1,47 @@
+"""The optional `show` option every content command takes, and how it resolves."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from bot.errors import UserFacingError
+from bot.render import no_season
+from bot.store.models import Season
+
+if TYPE_CHECKING:
+    from bot.client import FanBot
+
+SHOW_DESCRIPTION = "Which show and season (default: the current season)"
+
+
+def _bot(interaction: discord.Interaction) -> FanBot:
+    return interaction.client  # type: ignore[return-value]
+
+
+async def season_for(interaction: discord.Interaction, choice: str | None) -> Season:
+    """The season an interaction asks about: its `show` value, or the current season."""
+    content = _bot(interaction).store.content
+    season = await content.season_by_choice(choice) if choice else await content.resolve_season()
+    if season is None:
+        raise UserFacingError(no_season(choice))
+    return season
+
+
+async def season_or_default(interaction: discord.Interaction) -> Season | None:
+    """For autocomplete: the season named in the options typed so far, or the default."""
+    content = _bot(interaction).store.content
+    choice = getattr(interaction.namespace, "show", None)
+    if isinstance(choice, str) and choice:
+        return await content.season_by_choice(choice)
+    return await content.resolve_season()
+
+
+async def show_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Offer the loaded shows and seasons matching what the user typed."""
+    choices = await _bot(interaction).store.content.season_choices(current)
+    return [app_commands.Choice(name=c.name, value=c.value) for c in choices]

@@ -1,0 +1,127 @@
+"""The store: fanbot's only door to SQLite. `Store.open(path)` and use its parts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+
+from bot.clock import Clock
+from bot.store.content import ContentQueries
+from bot.store.countdown_models import (
+    Delivery,
+    DeliveryKey,
+    DeliveryStatus,
+    PlannedDelivery,
+    PlanResult,
+    Shards,
+    Subscription,
+    SubscriptionStatus,
+    delivery_nonce,
+)
+from bot.store.db import Database, StoreError
+from bot.store.deliveries import DeliveryQueries
+from bot.store.guilds import GuildQueries
+from bot.store.models import (
+    CastFilter,
+    Casting,
+    CastStatus,
+    CharacterProfile,
+    Choice,
+    Event,
+    EventKind,
+    Note,
+    PackInfo,
+    PersonProfile,
+    Quote,
+    Season,
+    Source,
+    Storyline,
+    StorylineSummary,
+)
+from bot.store.packs import Pack, PackError, import_packs, load_dir, load_pack
+
+__all__ = [
+    "CastFilter",
+    "CastStatus",
+    "Casting",
+    "CharacterProfile",
+    "Choice",
+    "ContentQueries",
+    "Database",
+    "Delivery",
+    "DeliveryKey",
+    "DeliveryQueries",
+    "DeliveryStatus",
+    "Event",
+    "EventKind",
+    "GuildQueries",
+    "Note",
+    "Pack",
+    "PackError",
+    "PackInfo",
+    "PersonProfile",
+    "PlanResult",
+    "PlannedDelivery",
+    "Quote",
+    "Season",
+    "Shards",
+    "Source",
+    "Store",
+    "StoreError",
+    "Storyline",
+    "StorylineSummary",
+    "Subscription",
+    "SubscriptionStatus",
+    "delivery_nonce",
+    "load_dir",
+    "load_pack",
+]
+
+
+class Store:
+    """The open database and its query groups (`content`; later `guilds`, `deliveries`)."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+        self.content = ContentQueries(db.conn)
+        self.guilds = GuildQueries(db)
+        self.deliveries = DeliveryQueries(db)
+
+    @property
+    def path(self) -> str:
+        """The database file (or ":memory:")."""
+        return self.db.path
+
+    @classmethod
+    async def open(cls, path: Path | str, *, clock: Clock | None = None) -> Store:
+        """Open and migrate the database at `path`, creating it and its folder if needed."""
+        return cls(await Database.open(path), clock or Clock())
+
+    async def close(self) -> None:
+        """Close the database connection."""
+        await self.db.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def import_pack(self, pack: Pack) -> bool:
+        """Import one validated pack; False if the same content is already stored."""
+        [(_, imported)] = await import_packs(self.db, [pack], self.clock.now())
+        return imported
+
+    async def import_dir(self, path: Path | str) -> list[tuple[str, bool]]:
+        """Validate every `*.toml` in `path`, then import them all in one transaction.
+
+        Returns (pack name, imported) per file in name order; one bad pack raises `PackError`
+        and nothing is imported.
+        """
+        return await import_packs(self.db, load_dir(path), self.clock.now())

@@ -1,0 +1,1 @@
+"""One extension per feature; each handler parses, queries the store, renders and replies."""

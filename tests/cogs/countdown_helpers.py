@@ -1,0 +1,39 @@
+"""Fixtures and helpers for countdown tests: many fan servers and a virtual clock."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from bot.emulator import Emulator, Guild, Message, Role
+
+PREMIERE = datetime(2023, 8, 3, 7, 0, tzinfo=UTC)
+PREMIERE_REF = "heartstopper/2/premiere"
+
+
+def add_fan_server(emulator: Emulator, name: str) -> tuple[Guild, Role]:
+    """A server with #general, #announcements and a mentionable "Premiere Pings" role."""
+    guild = emulator.add_guild(name)
+    role = emulator.add_role(guild, "Premiere Pings", mentionable=True)
+    return guild, role
+
+
+def posts(emulator: Emulator, guild: Guild, channel: str = "announcements") -> list[Message]:
+    """The bot's channel posts (not interaction replies) in one channel, oldest first."""
+    target = emulator.channel(guild, channel)
+    return [m for m in emulator.channel_messages(target) if m.interaction_id is None]
+
+
+def headlines(messages: list[Message]) -> list[str]:
+    """The embed title of each post."""
+    return [m.embeds[0]["title"] for m in messages]
+
+
+async def wait_for(condition: object, within: float = 30.0, what: str = "condition") -> None:
+    """Poll `condition()` until true."""
+    assert callable(condition)
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)

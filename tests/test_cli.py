@@ -1,0 +1,157 @@
+"""The `fanbot` command line, run as a real subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.emulator import DemoWorld, Emulator
+from tests.cogs.helpers import visible_text
+from tests.conftest import BUNDLED_CONTENT, REPO
+
+PACK = BUNDLED_CONTENT / "heartstopper-s2.toml"
+
+
+def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """A clean environment: no token, the database in tmp_path, the repo importable."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "FANBOT_"))}
+    env.update(
+        PYTHONPATH=str(REPO),
+        FANBOT_DB=str(tmp_path / "fanbot.sqlite3"),
+        FANBOT_CONTENT_DIR=str(BUNDLED_CONTENT),
+    )
+    env.update(extra)
+    return env
+
+
+async def fanbot(tmp_path: Path, *args: str, **env: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=tmp_path,
+        env=cli_env(tmp_path, **env),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_run_without_a_token_says_where_to_get_one(tmp_path: Path) -> None:
+    code, _, err = await fanbot(tmp_path, "run")
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "DISCORD_TOKEN" in err
+    assert "discord.com/developers" in err
+    assert "fanbot local" in err
+
+
+async def test_rejected_token_is_one_clear_line(
+    tmp_path: Path, emulator: Emulator, world: DemoWorld
+) -> None:
+    secret = "not.the.right.token.zZ9"
+    code, out, err = await fanbot(
+        tmp_path,
+        "run",
+        DISCORD_TOKEN=secret,
+        DISCORD_API_BASE=emulator.api_base,
+        DISCORD_GATEWAY_URL=emulator.gateway_url,
+    )
+    assert code == 2
+    assert "rejected the token" in err
+    assert "Traceback" not in err
+    assert secret not in out + err
+
+
+async def test_run_serves_an_emulator_in_another_process(
+    tmp_path: Path, emulator: Emulator, world: DemoWorld
+) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=cli_env(
+            tmp_path,
+            DISCORD_TOKEN=emulator.token,
+            DISCORD_API_BASE=emulator.api_base,
+            DISCORD_GATEWAY_URL=emulator.gateway_url,
+        ),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await emulator.wait_until_connected(timeout=30)
+        for _ in range(300):
+            if emulator.commands.listing(None):
+                break
+            await asyncio.sleep(0.05)
+        reply = await emulator.slash("character", name="Nick")
+        assert "Kit Connor" in visible_text(reply)
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, err.decode()
+    assert emulator.token not in (out + err).decode()
+
+
+async def test_check_accepts_the_bundled_pack(tmp_path: Path) -> None:
+    code, out, _ = await fanbot(tmp_path, "check", str(PACK))
+    assert code == 0
+    assert out.startswith("ok: ")
+    assert "people" in out
+
+
+async def test_check_names_the_file_and_the_item(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        PACK.read_text(encoding="utf-8").replace('name = "Kit Connor"', 'nmae = "Kit Connor"'),
+        encoding="utf-8",
+    )
+    code, _, err = await fanbot(tmp_path, "check", str(bad))
+    assert code == 2
+    assert "bad.toml" in err
+    assert "nmae" in err
+    assert "Traceback" not in err
+
+
+async def test_import_then_unchanged(tmp_path: Path) -> None:
+    code, out, _ = await fanbot(tmp_path, "import", str(PACK))
+    assert code == 0
+    assert out.startswith("imported")
+    code, out, _ = await fanbot(tmp_path, "import", str(PACK))
+    assert code == 0
+    assert out.startswith("unchanged")
+
+
+async def test_import_of_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    code, _, err = await fanbot(tmp_path, "import", str(tmp_path / "nope.toml"))
+    assert code == 2
+    assert "nope.toml" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "fanbot.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("FANBOT_CLOCK_SPEED", "fast", "FANBOT_CLOCK_SPEED"),
+        ("FANBOT_CLOCK_START", "2023-07-03T07:00", "time zone"),
+        ("FANBOT_DEV_GUILD", "my server", "FANBOT_DEV_GUILD"),
+        ("FANBOT_LOG_LEVEL", "LOUD", "FANBOT_LOG_LEVEL"),
+    ],
+)
+async def test_bad_settings_are_named(tmp_path: Path, name: str, value: str, expected: str) -> None:
+    code, _, err = await fanbot(tmp_path, "run", **{name: value})
+    assert code == 2
+    assert expected in err
+    assert "Traceback" not in err

@@ -1,0 +1,63 @@
+"""bot/config.py: settings read once, checked, and the token kept out of sight."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.config import Secret, Settings, SettingsError
+
+
+def test_defaults_without_environment(tmp_path: Path) -> None:
+    settings = Settings.from_env({}, env_file=tmp_path / "absent.env")
+    assert not settings.token
+    assert settings.db_path == Path("data/fanbot.sqlite3")
+    assert settings.dev_guild is None
+    assert settings.clock_speed == 1.0
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("DISCORD_TOKEN=from-file\nFANBOT_DEV_GUILD=42\n", encoding="utf-8")
+    settings = Settings.from_env({"FANBOT_DEV_GUILD": "7"}, env_file=env_file)
+    assert settings.token.reveal() == "from-file"
+    assert settings.dev_guild == 7
+
+
+def test_clock_settings_are_parsed(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {"FANBOT_CLOCK_START": "2023-07-03T07:00Z", "FANBOT_CLOCK_SPEED": "86400"},
+        env_file=None,
+    )
+    assert settings.clock_start == datetime(2023, 7, 3, 7, tzinfo=UTC)
+    assert settings.clock_speed == 86_400
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("FANBOT_CLOCK_START", "yesterday"),
+        ("FANBOT_CLOCK_START", "2023-07-03T07:00"),
+        ("FANBOT_CLOCK_SPEED", "-1"),
+        ("FANBOT_CLOCK_SPEED", "nan"),
+        ("FANBOT_DEV_GUILD", "abc"),
+        ("FANBOT_LOG_LEVEL", "chatty"),
+        ("FANBOT_GLOBAL_RATE_LIMIT", "0"),
+    ],
+)
+def test_bad_values_name_the_setting(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value}, env_file=None)
+
+
+def test_the_token_never_shows(caplog: pytest.LogCaptureFixture) -> None:
+    settings = Settings.from_env({"DISCORD_TOKEN": "sekrit.token.value"}, env_file=None)
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("test").info("settings: %s / %r", settings, settings.token)
+    assert "sekrit" not in caplog.text
+    assert "sekrit" not in repr(settings)
+    assert "sekrit" not in f"{settings.token}"
+    assert repr(Secret("")) == "Secret('')"
