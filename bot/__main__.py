@@ -145,6 +145,8 @@ def cmd_local(settings: Settings, args: argparse.Namespace) -> int:
     """The playground: the emulator and the real bot in one process, with a console."""
     from bot.playground import run_playground
 
+    if settings.log_level != "DEBUG":  # keep the console readable: problems only
+        logging.getLogger().setLevel(logging.WARNING)
     if args.clock_start is not None or args.clock_speed is not None:
         settings = settings.with_clock(args.clock_start, args.clock_speed)
     try:

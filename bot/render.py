@@ -312,7 +312,7 @@ def reminder(season: Season, event: Event, milestone: str) -> discord.Embed:
     else:
         when = f"{timestamp(event.starts_at, 'F')} ({timestamp(event.starts_at, 'R')})"
         text = f"**{season.label}** arrives{where} {when}."
-    return _footer(_embed(headline(milestone), text), f"Countdown by fanbot · {event.title}")
+    return _footer(_embed(headline(milestone), text), "Countdown by fanbot")
 
 
 def _delivery_outcome(row: Delivery) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from discord import Permissions
 
@@ -23,6 +25,7 @@ from tests.cogs.countdown_helpers import (
     wait_for,
 )
 from tests.cogs.helpers import visible_text
+from tests.conftest import BUNDLED_CONTENT
 
 FOUR_MILESTONES = "2d,1d,12h,0"
 
@@ -331,3 +334,58 @@ async def _eventually_status(bot: FanBot, world: DemoWorld, expected: str) -> No
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"the subscription never became {expected}")
+
+
+async def test_daily_posts_at_a_local_time(
+    emulator: Emulator, world: DemoWorld, settings: Settings
+) -> None:
+    async with running_bot(emulator, settings, clock=frozen_at(timedelta(days=10))) as bot:
+        no_countdown = await emulator.slash("countdown daily", time="18:00", timezone="UTC")
+        assert "no countdown yet" in no_countdown.content
+        await emulator.slash("countdown setup", channel=world.announcements, milestones="1d")
+        bad_zone = await emulator.slash("countdown daily", time="18:00", timezone="Mars/Base")
+        assert "IANA" in bad_zone.content
+        bad_time = await emulator.slash("countdown daily", time="6pm", timezone="Europe/London")
+        assert "HH:MM" in bad_time.content
+        zones = await emulator.autocomplete("countdown daily", "timezone", "london", time="18:00")
+        assert {"name": "Europe/London", "value": "Europe/London"} in zones
+        reply = await emulator.slash(
+            "countdown daily", time="18:00", timezone="Europe/London", days=3
+        )
+        assert "18:00 Europe/London" in visible_text(reply)
+        pending = await bot.store.deliveries.pending_for(world.guild.id, PREMIERE_REF, 10)
+        assert [(p.milestone, p.due_at.isoformat()) for p in pending] == [
+            ("daily:3", "2023-07-31T17:00:00+00:00"),  # 18:00 in London, summer time
+            ("daily:2", "2023-08-01T17:00:00+00:00"),
+            ("1d", "2023-08-02T07:00:00+00:00"),
+            ("daily:1", "2023-08-02T17:00:00+00:00"),
+        ]
+    at_six = Clock(datetime(2023, 7, 31, 17, 0, 30, tzinfo=UTC), speed=1)
+    async with running_bot(emulator, settings, clock=at_six) as bot:
+        await wait_for(lambda: len(posts(emulator, world.guild)) == 1, what="the daily post")
+        off = await emulator.slash("countdown daily", time="off")
+        assert "Daily post" not in visible_text(off)
+        pending = await bot.store.deliveries.pending_for(world.guild.id, PREMIERE_REF, 10)
+        assert [p.milestone for p in pending] == ["1d"]
+    assert headlines(posts(emulator, world.guild)) == ["3 days to go!"]
+
+
+async def test_a_pack_update_that_moves_the_premiere_reschedules(
+    emulator: Emulator, world: DemoWorld, settings: Settings, tmp_path: Path
+) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    pack = (BUNDLED_CONTENT / "heartstopper-s2.toml").read_text(encoding="utf-8")
+    (content / "heartstopper-s2.toml").write_text(pack, encoding="utf-8")
+    settings = dataclasses.replace(settings, content_dir=content)
+    async with running_bot(emulator, settings, clock=frozen_at(timedelta(days=10))):
+        await emulator.slash("countdown setup", channel=world.announcements, milestones="1d,0")
+    moved = pack.replace("2023-08-03T07:00:00Z", "2023-08-10T07:00:00Z")
+    assert moved != pack
+    (content / "heartstopper-s2.toml").write_text(moved, encoding="utf-8")
+    async with running_bot(emulator, settings, clock=frozen_at(timedelta(days=10))) as bot:
+        pending = await bot.store.deliveries.pending_for(world.guild.id, PREMIERE_REF, 5)
+    assert [(p.milestone, p.due_at) for p in pending] == [
+        ("1d", datetime(2023, 8, 9, 7, tzinfo=UTC)),
+        ("0", datetime(2023, 8, 10, 7, tzinfo=UTC)),
+    ]

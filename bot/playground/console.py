@@ -1,0 +1,347 @@
+"""The console: one member of the demo server talking to the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import TextIO
+
+from bot.clock import Clock
+from bot.emulator import DemoWorld, Emulator, EmulatorError
+from bot.emulator.commands import (
+    OptionValue,
+)
+from bot.emulator.state import Channel, Guild, Json, Message, User
+from bot.playground.completion import (
+    HISTORY_FILE,
+    Completer,
+    read_line,
+    setup_readline,
+    terminal_restored,
+)
+from bot.playground.parsing import (
+    ConsoleError,
+    Parsed,
+    command_help,
+    convert,
+    find_button,
+    find_channel,
+    find_user,
+    parse_command,
+    parse_wait,
+)
+from bot.terminal import format_time, render_message
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_ERRORS = 1
+EXIT_UNREADABLE = 2
+SCRIPT_WIDTH = 100
+REPLY_TIMEOUT = 10.0
+COMPLETION_TIMEOUT = 3.0
+
+
+DEMO_COUNTDOWN = "/countdown setup channel: #announcements role: Premiere Pings"
+
+
+class Outcome(enum.Enum):
+    """What running one line came to."""
+
+    OK = "ok"
+    ERROR = "error"
+    QUIT = "quit"
+
+
+CONSOLE_HELP = """\
+The console's own words:
+  help                 this list
+  as fan | as admin    act as another member (or: as @username)
+  in #announcements    move to another channel
+  press <label>        press a button on the last message that has buttons, e.g. press next
+  wait 5s              let a few real seconds pass (the bot's clock may run faster)
+  time                 the bot's clock
+  quit                 leave (also /quit, Ctrl-D or Ctrl-C)
+Options are written name: value; quote a value holding a colon: name: "a: b".
+TAB completes commands, options and the bot's own suggestions."""
+
+
+# ---------------------------------------------------------------- the console
+
+
+class Console:
+    """One member of the demo server talking to the bot through the emulator."""
+
+    def __init__(
+        self,
+        emulator: Emulator,
+        world: DemoWorld,
+        clock: Clock,
+        out: TextIO,
+        *,
+        color: bool = False,
+        width: int = SCRIPT_WIDTH,
+    ) -> None:
+        self.emulator, self.world, self.clock, self.out = emulator, world, clock, out
+        self.color, self.width = color, width
+        self.guild: Guild = world.guild
+        self.channel: Channel = world.general
+        self.user: User = world.admin
+        self.last_with_buttons: Message | None = None
+        self.offered: dict[tuple[str, str], dict[str, str]] = {}
+        self.prompting = False
+        self.line_buffer: Callable[[], str] = str
+
+    # --- output
+
+    def say(self, text: str = "") -> None:
+        """Write `text` and a newline to the console."""
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def refuse(self, text: str) -> None:
+        """Write an error line (red when colour is on)."""
+        self.say(f"\x1b[31m{text}\x1b[0m" if self.color else text)
+
+    def names(self) -> dict[int, str]:
+        """How mentions read: `@Role`, `#channel`, `@user`."""
+        found: dict[int, str] = {u.id: f"@{u.username}" for u in self.emulator.users.values()}
+        for guild in self.emulator.guilds.values():
+            found.update({r.id: "@" + r.name.lstrip("@") for r in guild.roles.values()})
+            found.update({c.id: f"#{c.name}" for c in guild.channels.values()})
+        return found
+
+    def show(self, message: Message) -> None:
+        """Render a message the bot sent."""
+        text = render_message(
+            message, width=self.width, now=self.clock.now(), names=self.names(), color=self.color
+        )
+        self.say(text)
+        if message.buttons():
+            self.last_with_buttons = message
+
+    def on_post(self, message: Message) -> None:
+        """A message the bot posted to a channel by itself (a reminder): print it as it lands."""
+        channel = self.guild.channels.get(message.channel_id)
+        where = f"#{channel.name}" if channel else f"channel {message.channel_id}"
+        stamp = format_time(self.clock.now(), "F")
+        if self.prompting and self.out.isatty():
+            self.out.write("\r\x1b[K")
+        self.say(f"── {where} · {stamp} ──")
+        self.show(message)
+        if self.prompting and self.out.isatty():
+            self.out.write(self.prompt() + self.line_buffer())
+            self.out.flush()
+
+    def prompt(self) -> str:
+        """The prompt: who you are and where."""
+        return f"{self.user.username} in #{self.channel.name}> "
+
+    def welcome(self) -> str:
+        """The greeting of the interactive console."""
+        role = "admin" if self.user.id == self.guild.owner_id else "member"
+        return (
+            "fanbot playground: the real bot on a local Discord emulator.\n"
+            f"You are {self.user.username} ({role}) in #{self.channel.name}"
+            f' on "{self.guild.name}".\n'
+            f"The bot's clock: {format_time(self.clock.now(), 'F')}.\n"
+            "Try /cast, /character name: Nick, /plot, /premiere. TAB completes.\n"
+            "/help lists everything · as fan / as admin · in #announcements · press <label>\n"
+            "/quit or Ctrl-D leaves.\n"
+        )
+
+    # --- commands
+
+    def commands(self) -> dict[str, Json]:
+        """The chat-input commands a member of the guild sees (guild ones over global)."""
+        found: dict[str, Json] = {}
+        for scope in (None, self.guild.id):
+            for command in self.emulator.commands.listing(scope):
+                if command.get("type", 1) == 1:
+                    found[command["name"]] = command
+        return found
+
+    def values(self, parsed: Parsed, *, lenient: bool = False) -> dict[str, OptionValue]:
+        """The parsed options converted by their schema types (autocomplete names mapped).
+
+        `lenient` leaves out what does not convert instead of refusing (for autocomplete).
+        """
+        by_name = {o["name"]: o for o in parsed.options}
+        result: dict[str, OptionValue] = {}
+        for key, raw in parsed.given.items():
+            mapped = self.offered.get((parsed.label, key), {}).get(raw, raw)
+            try:
+                result[key] = convert(parsed, by_name[key], mapped, self.guild, self.emulator.users)
+            except ConsoleError:
+                if not lenient:
+                    raise
+        return result
+
+    async def interact(
+        self,
+        parsed: Parsed,
+        values: dict[str, OptionValue],
+        focused: tuple[str, str] | None = None,
+    ) -> tuple[Message | None, list[Message], list[Json]]:
+        """Send the interaction (run or autocomplete); return reply, follow-ups and choices."""
+        interaction = await self.emulator.interact(
+            " ".join(parsed.path),
+            values,
+            in_guild=self.guild,
+            in_channel=self.channel,
+            by=self.user,
+            focused=focused,
+            timeout=REPLY_TIMEOUT,
+        )
+        return interaction.response, list(interaction.followups), interaction.choices
+
+    async def autocomplete(self, line: str, option: str, text: str) -> list[Json]:
+        """The bot's suggestions for `option` while `line` is being typed; remembered."""
+        try:
+            parsed = parse_command(line, self.commands(), partial=True)
+        except ConsoleError:
+            return []
+        given = {key: raw for key, raw in parsed.given.items() if key != option and raw}
+        context = Parsed(parsed.path, parsed.options, given)
+        values = self.values(context, lenient=True)
+        _, _, choices = await self.interact(context, values, (option, text))
+        remembered = self.offered.setdefault((parsed.label, option), {})
+        remembered.update({str(c["name"]): str(c["value"]) for c in choices})
+        return choices
+
+    async def execute(self, line: str) -> Outcome:
+        """Run one console line; print the reply or one friendly error line."""
+        line = line.strip()
+        try:
+            return await self._execute(line)
+        except (ConsoleError, EmulatorError) as exc:
+            self.refuse(str(exc))
+        except Exception as exc:  # one line failing must never end the console
+            log.debug("console line %r failed", line, exc_info=True)
+            self.refuse(f"That did not work: {exc}")
+        finally:
+            self.offered.clear()
+        return Outcome.ERROR
+
+    async def _execute(self, line: str) -> Outcome:
+        word, _, rest = line.partition(" ")
+        word = word.lower()
+        commands = self.commands()
+        if word in ("quit", "exit", "/quit", "/exit"):
+            return Outcome.QUIT
+        if word == "help" or (word == "/help" and "help" not in commands):
+            self.say("Commands of the bot:\n" + "\n".join(command_help(commands)))
+            self.say(CONSOLE_HELP)
+        elif word.startswith("/"):
+            await self.slash(line, commands)
+        elif word in ("as", "in", "press", "wait") and not rest.strip():
+            example = {"as": "as fan", "in": "in #announcements", "press": "press next"}
+            raise ConsoleError(f"Say more, e.g. {example.get(word, 'wait 5s')}")
+        elif word == "as":
+            self.switch_user(rest)
+        elif word == "in":
+            self.channel = find_channel(self.guild, rest)
+            self.say(f"You are now in #{self.channel.name}.")
+        elif word == "press":
+            await self.press(rest.strip())
+        elif word == "wait":
+            await asyncio.sleep(parse_wait(rest))
+        elif word == "time":
+            speed = f", running {self.clock.speed:g}× real time" if self.clock.speed != 1 else ""
+            self.say(f"The bot's clock: {format_time(self.clock.now(), 'F')}{speed}.")
+        elif word in commands:
+            raise ConsoleError(f"Commands start with a slash: /{line}")
+        else:
+            raise ConsoleError(
+                f'"{word}" is not something I know. Commands start with "/" (e.g. /cast); '
+                "help lists everything."
+            )
+        return Outcome.OK
+
+    async def slash(self, line: str, commands: Mapping[str, Json]) -> None:
+        """Run a slash command and show what the bot answered."""
+        parsed = parse_command(line, commands)
+        reply, followups, _ = await self.interact(parsed, self.values(parsed))
+        for message in [m for m in (reply, *followups) if m is not None and not m.deleted]:
+            self.show(message)
+
+    async def press(self, label: str) -> None:
+        """Press a button on the last message that has buttons."""
+        message = self.last_with_buttons
+        if message is None:
+            raise ConsoleError("No message with buttons yet.")
+        current = self.emulator.messages.get(message.id, message)
+        button = find_button(current.buttons(), label)
+        if button.get("disabled"):
+            raise ConsoleError(f'The button "{button.get("label")}" is disabled.')
+        self.show(await self.emulator.click(current, str(button.get("label")), by=self.user))
+
+    def switch_user(self, who: str) -> None:
+        """Act as the fan, the admin, or any member by username."""
+        wanted = who.strip().lower()
+        if wanted in ("fan", "admin"):
+            self.user = self.world.fan if wanted == "fan" else self.world.admin
+        else:
+            self.user = find_user(self.guild, self.emulator.users, wanted)
+        role = "admin" if self.user.id == self.guild.owner_id else "member"
+        self.say(f"You are now {self.user.username} ({role}).")
+
+    # --- modes
+
+    async def set_up_demo_countdown(self) -> None:
+        """On a virtual clock, start the demo server's countdown as its admin would."""
+        self.say("The bot's clock is virtual: setting up the demo server's countdown for you.")
+        self.say(f"> {DEMO_COUNTDOWN}")
+        user, self.user = self.user, self.world.admin
+        try:
+            await self.execute(DEMO_COUNTDOWN)
+        finally:
+            self.user = user
+        self.say()
+
+    async def run_script(self, lines: Sequence[str]) -> int:
+        """Run each line, echoing it and the reply; 1 if any line failed."""
+        failed = 0
+        for raw in lines:
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            self.say(f"> {line}")
+            outcome = await self.execute(line)
+            self.say()
+            if outcome is Outcome.QUIT:
+                break
+            failed += outcome is Outcome.ERROR
+        return EXIT_ERRORS if failed else EXIT_OK
+
+    async def run_interactive(self) -> int:
+        """Read lines until quit, Ctrl-D or Ctrl-C."""
+        loop = asyncio.get_running_loop()
+        readline = setup_readline(Completer(self, loop))
+        if readline is not None:
+            self.line_buffer = readline.get_line_buffer
+        self.say(self.welcome())
+        with terminal_restored():
+            try:
+                while True:
+                    self.prompting = True
+                    try:
+                        line = await read_line(self.prompt())
+                    except EOFError:
+                        self.say()
+                        break
+                    finally:
+                        self.prompting = False
+                    if await self.execute(line) is Outcome.QUIT:
+                        break
+            except asyncio.CancelledError:  # Ctrl-C: leave the shell prompt on a line of its own
+                self.say()
+                raise
+            finally:
+                if readline is not None:
+                    with contextlib.suppress(OSError):
+                        readline.write_history_file(HISTORY_FILE)
+        return EXIT_OK
