@@ -40,6 +40,7 @@ JITTER_SECONDS = 0.5  # real seconds a wake-up may run late without a reminder g
 MAX_ATTEMPTS = 5
 RETRY_BASE_SECONDS = 2.0
 WAKEUPS_AHEAD = 200
+CLAIM_BATCH = 500
 REMOVED_REASON = "the bot was removed from the server"
 
 SkipStatus = Literal["skipped_stale", "skipped_superseded"]
@@ -193,13 +194,17 @@ class ReminderService:
     # ------------------------------------------------------------------ posting
 
     async def dispatch_due(self) -> int:
-        """Claim and settle every due row; return how many were posted."""
+        """Claim and settle every due row; return how many were posted.
+
+        A row released after a transient error is due again at once, so the loop stops
+        after a short batch instead of retrying it here: its retry job comes back later.
+        """
         posted = 0
         async with self._dispatch_lock:
             while True:
                 now = self.bot.clock.now()
                 claimed = await self.bot.store.deliveries.claim_due(
-                    now, include_sending=not self._recovered, shards=self.shards
+                    now, limit=CLAIM_BATCH, include_sending=not self._recovered, shards=self.shards
                 )
                 self._recovered = True
                 if not claimed:
@@ -211,6 +216,8 @@ class ReminderService:
                 to_post = [d.delivery for d in decisions if d.post]
                 await fan_out(to_post, self._post, self.pacer)
                 posted += len(to_post)
+                if len(claimed) < CLAIM_BATCH:
+                    return posted
 
     async def _post(self, row: Delivery) -> None:
         store = self.bot.store

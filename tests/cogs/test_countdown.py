@@ -16,6 +16,7 @@ from bot.emulator import DemoWorld, Emulator
 from bot.emulator.rules import pinged
 from bot.emulator.state import Overwrite
 from bot.local import running_bot
+from bot.reminders.milestones import grace_for
 from tests.cogs.countdown_helpers import (
     PREMIERE,
     PREMIERE_REF,
@@ -168,7 +169,16 @@ async def test_every_milestone_once_in_order_to_many_servers(
             what="four posts in every server",
         )
         counts = await bot.store.deliveries.counts(PREMIERE_REF)
+        sent = [
+            row
+            for guild, _ in servers
+            for row in await bot.store.deliveries.history(guild.id, PREMIERE_REF, 10)
+        ]
     assert counts == {"sent": 24}
+    jitter = clock.span(0.5)  # what the dispatcher allows a wake-up to run late
+    for row in sent:  # never early, and taken on time by the bot's clock
+        assert row.claimed_at is not None
+        assert row.due_at <= row.claimed_at <= row.due_at + grace_for(row.milestone) + jitter
     for i, (guild, role) in enumerate(servers):
         messages = posts(emulator, guild)
         assert headlines(messages) == [
@@ -389,3 +399,20 @@ async def test_a_pack_update_that_moves_the_premiere_reschedules(
         ("1d", datetime(2023, 8, 9, 7, tzinfo=UTC)),
         ("0", datetime(2023, 8, 10, 7, tzinfo=UTC)),
     ]
+
+
+async def test_a_server_error_is_retried_later_not_lost(
+    emulator: Emulator, world: DemoWorld, settings: Settings
+) -> None:
+    async with running_bot(emulator, settings, clock=frozen_at(timedelta(days=3))):
+        await emulator.slash("countdown setup", channel=world.announcements, milestones="0")
+    emulator.inject_fault("POST", r"^/channels/\d+/messages$", 503, times=1)
+    just_after = Clock(PREMIERE + timedelta(seconds=5), speed=1)
+    async with running_bot(emulator, settings, clock=just_after) as bot:
+        await wait_for(lambda: len(posts(emulator, world.guild)) == 1, what="the retried post")
+        history = await bot.store.deliveries.history(world.guild.id, PREMIERE_REF, 5)
+    assert [(h.milestone, h.status, h.attempts) for h in history] == [("0", "sent", 2)]
+    bodies = [b for m, p, b in emulator.requests if m == "POST" and p.endswith("/messages")]
+    assert len(bodies) == 2
+    assert all(b["enforce_nonce"] is True for b in bodies)
+    assert bodies[0]["nonce"] == bodies[1]["nonce"]  # the same nonce: never a second post
