@@ -409,6 +409,14 @@ def not_found(kind: str, text: str, season: Season, suggestions: Sequence[str]) 
     return message
 
 
+def actor_not_character(name: str, season: Season) -> str:
+    """The answer when someone asks /character for an actor's name."""
+    return (
+        f"**{escape_markdown(name)}** is in the cast of {season.label}, not a character: "
+        f"try `/actor name: {escape_markdown(name)}`."
+    )
+
+
 def no_season(text: str | None) -> str:
     """The answer when the show/season asked for is not loaded."""
     if text:

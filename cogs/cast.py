@@ -125,6 +125,8 @@ class Cast(commands.Cog):
         if profile is None:
             suggestions = await content.suggest_characters(season.id, name)
             text = render.not_found("character", name, season, suggestions)
+            if not suggestions and (actor := await content.person(season.id, name)):
+                text = render.actor_not_character(actor.name, season)
             await interaction.response.send_message(text, ephemeral=True)
             return
         await interaction.response.send_message(embed=render.character(season, profile))

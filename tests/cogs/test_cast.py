@@ -136,3 +136,11 @@ async def test_cast_pages_with_buttons(
     async with running_bot(emulator, settings):
         again = await emulator.click(back, "Next ▶")
         assert "Page 2 of" in visible_text(again)
+
+
+async def test_an_actor_asked_as_a_character_is_pointed_to_actor(
+    emulator: Emulator, bot: FanBot
+) -> None:
+    reply = await emulator.slash("character", name="Olivia Colman")
+    assert reply.ephemeral
+    assert "/actor" in reply.content
