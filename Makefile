@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+## Run the benchmarks (a few minutes): print the table, write benchmarks/results.json.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run_all
+
+## The benchmarks at tiny sizes (seconds), as CI runs them so that they cannot rot.
+bench-smoke: $(STAMP)
+	$(BIN)/python -m benchmarks.run_all --smoke --out benchmarks/smoke-results.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Sequence
 
 import discord
@@ -15,6 +17,8 @@ from bot.reminders.service import ReminderService
 from bot.store import Store
 
 log = logging.getLogger(__name__)
+
+IDENTIFY_WINDOW_SECONDS = 5.0  # Discord: max_concurrency IDENTIFYs per 5 s
 
 EXTENSIONS: tuple[str, ...] = ("cogs.cast", "cogs.plot", "cogs.countdown", "cogs.meta")
 
@@ -38,6 +42,11 @@ class FanBot(commands.AutoShardedBot):
         extensions: Sequence[str] = EXTENSIONS,
         sync_commands: bool = True,
     ) -> None:
+        sharding: dict[str, object] = {}  # unset: Discord's recommended count, all here
+        if settings.shard_count is not None:
+            sharding["shard_count"] = settings.shard_count
+        if settings.shard_ids is not None:
+            sharding["shard_ids"] = list(settings.shard_ids)
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -48,12 +57,35 @@ class FanBot(commands.AutoShardedBot):
             chunk_guilds_at_startup=False,
             member_cache_flags=discord.MemberCacheFlags.none(),
             max_messages=None,
+            **sharding,  # type: ignore[arg-type]
         )
         self.settings = settings
         self.clock = clock or Clock(settings.clock_start, settings.clock_speed)
         self._extensions = tuple(extensions)
         self._sync_commands = sync_commands
         self.reminders = ReminderService(self)
+        self._max_concurrency: int | None = None
+        self._identify_locks: dict[int, asyncio.Lock] = {}
+        self._last_identify: dict[int, float] = {}
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Wait only as long as Discord's IDENTIFY limit needs, not discord.py's flat 5 s.
+
+        Shards in the same `shard_id % max_concurrency` bucket IDENTIFY at most once per
+        5 s; a reconnect long after the last IDENTIFY goes at once.
+        """
+        if self._max_concurrency is None:
+            try:
+                limits = await self.fetch_session_start_limits()
+                self._max_concurrency = max(1, limits.max_concurrency)
+            except (discord.HTTPException, discord.GatewayNotFound):
+                self._max_concurrency = 1
+        key = (shard_id or 0) % self._max_concurrency
+        async with self._identify_locks.setdefault(key, asyncio.Lock()):
+            last = self._last_identify.get(key)
+            if last is not None:
+                await asyncio.sleep(max(0.0, last + IDENTIFY_WINDOW_SECONDS - time.monotonic()))
+            self._last_identify[key] = time.monotonic()
 
     async def setup_hook(self) -> None:
         """Open the store, import what changed in the content packs, load cogs, sync."""

@@ -73,6 +73,47 @@ def _parse_int(name: str, raw: str) -> int:
         raise SettingsError(f"{name}={raw!r} is not a whole number") from None
 
 
+def _parse_shards(
+    count_raw: str | None, ids_raw: str | None
+) -> tuple[int | None, tuple[int, ...] | None]:
+    """FANBOT_SHARD_COUNT and FANBOT_SHARD_IDS: (count, ids), each None when unset.
+
+    Ids are a comma list of shard numbers and ranges ("0,1", "0-3", "4-7,9"), each below the
+    count; ids need a count, a count alone means every shard in this process.
+    """
+    if count_raw is None:
+        if ids_raw is not None:
+            raise SettingsError(
+                f"FANBOT_SHARD_IDS={ids_raw!r} needs FANBOT_SHARD_COUNT, the total number of "
+                "shards across every process"
+            )
+        return None, None
+    count = _parse_int("FANBOT_SHARD_COUNT", count_raw)
+    if count < 1:
+        raise SettingsError(f"FANBOT_SHARD_COUNT={count_raw!r} must be at least 1")
+    if ids_raw is None:
+        return count, None
+    ids: set[int] = set()
+    for part in ids_raw.split(","):
+        piece = part.strip()
+        first, dash, last = piece.partition("-")
+        try:
+            low = int(first)
+            high = int(last) if dash else low
+        except ValueError:
+            raise SettingsError(
+                f"FANBOT_SHARD_IDS={ids_raw!r}: {piece!r} is not a shard number or a range "
+                "such as 0-3"
+            ) from None
+        if not 0 <= low <= high < count:
+            raise SettingsError(
+                f"FANBOT_SHARD_IDS={ids_raw!r}: {piece!r} is outside 0-{count - 1} "
+                f"(FANBOT_SHARD_COUNT={count})"
+            )
+        ids.update(range(low, high + 1))
+    return count, tuple(sorted(ids))
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything fanbot reads from its environment, parsed and checked once."""
@@ -87,6 +128,8 @@ class Settings:
     clock_start: datetime | None = None
     clock_speed: float = 1.0
     global_rate_limit: float = 50.0
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
 
     @classmethod
     def from_env(
@@ -109,6 +152,7 @@ class Settings:
         clock_start = get("FANBOT_CLOCK_START")
         clock_speed = get("FANBOT_CLOCK_SPEED")
         rate = get("FANBOT_GLOBAL_RATE_LIMIT")
+        shard_count, shard_ids = _parse_shards(get("FANBOT_SHARD_COUNT"), get("FANBOT_SHARD_IDS"))
         return cls(
             token=Secret(get("DISCORD_TOKEN") or ""),
             db_path=Path(get("FANBOT_DB") or DEFAULT_DB),
@@ -126,6 +170,8 @@ class Settings:
             global_rate_limit=(
                 _parse_float("FANBOT_GLOBAL_RATE_LIMIT", rate, minimum=1) if rate else 50.0
             ),
+            shard_count=shard_count,
+            shard_ids=shard_ids,
         )
 
     def with_clock(self, start: datetime | None, speed: float | None) -> Settings:

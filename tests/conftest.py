@@ -12,6 +12,7 @@ import pytest
 from bot.client import FanBot
 from bot.config import Settings
 from bot.emulator import DemoWorld, Emulator, populate_demo_world
+from bot.emulator.contract import SPEC_ENV, contract_from_env
 from bot.local import running_bot
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,10 +27,20 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
+def pytest_report_header() -> str:
+    contract = contract_from_env()
+    if contract is None:
+        return f"contract: {SPEC_ENV} not set or missing: REST bodies are NOT checked"
+    return f"contract: every REST body is checked against {contract.source}"
+
+
 @pytest.fixture
 async def emulator() -> AsyncIterator[Emulator]:
-    """A started emulator; the test fails if the bot broke any of Discord's rules."""
-    emu = Emulator()
+    """A started emulator; the test fails if the bot broke any of Discord's rules.
+
+    With DISCORD_OPENAPI_SPEC set, every REST body must also match Discord's API description.
+    """
+    emu = Emulator(contract=contract_from_env())
     await emu.start()
     try:
         yield emu

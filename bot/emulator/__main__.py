@@ -1,24 +1,75 @@
-"""Run the emulator on its own: `python -m bot.emulator [--host H] [--port P] [--token T]`."""
+"""Run the emulator on its own: `python -m bot.emulator [--port P] [--guilds N --shards K]`.
+
+Without `--guilds` it serves the demo world (one fan server). With `--guilds N` it serves N
+generated servers instead, spread evenly over `--shards` shards: for benchmarks and sharding
+tests that want the emulator's work out of the bot's process. `--stats` makes it answer each
+line "stats" on standard input with one JSON line of counters (requests, 429s, messages).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
+from collections import Counter
+from typing import Any
 
+from bot.emulator.crowd import add_crowd
 from bot.emulator.server import Emulator
+from bot.emulator.state import DISCORD_EPOCH_MS
 from bot.emulator.world import populate_demo_world
 
 
-async def serve(host: str, port: int, token: str | None) -> None:
-    """Serve the demo world until interrupted, after printing how to connect."""
-    emulator = Emulator(token=token)
-    world = populate_demo_world(emulator)
+def stats(emulator: Emulator) -> dict[str, Any]:
+    """Counters a benchmark reads: requests, 429s, messages and duplicates per channel."""
+    live = [m for m in emulator.messages.values() if not m.deleted]
+    per_channel = Counter(m.channel_id for m in live)
+    stamps = [((m.id >> 22) + DISCORD_EPOCH_MS) / 1000 for m in live]  # creation, to the ms
+    return {
+        "first_message_at": min(stamps, default=None),
+        "last_message_at": max(stamps, default=None),
+        "requests": len(emulator.requests),
+        "rate_limited": emulator.rate_limited,
+        "messages": sum(per_channel.values()),
+        "channels_with_messages": len(per_channel),
+        "duplicates": sum(n - 1 for n in per_channel.values() if n > 1),
+        "breaches": list(emulator.breaches),
+    }
+
+
+async def _answer_stats(emulator: Emulator) -> None:
+    loop = asyncio.get_running_loop()
+    while True:
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line:
+            return
+        if line.strip() == "stats":
+            sys.stdout.write(json.dumps(stats(emulator)) + "\n")
+            sys.stdout.flush()
+
+
+async def serve(
+    host: str,
+    port: int,
+    token: str | None,
+    *,
+    guilds: int = 0,
+    shards: int = 1,
+    rate_limit: float | None = None,
+    answer_stats: bool = False,
+) -> None:
+    """Serve the demo world (or `guilds` generated ones) until interrupted."""
+    emulator = Emulator(token=token, shard_count=shards, global_rate_limit=rate_limit)
+    if guilds:
+        add_crowd(emulator, guilds)
+        what = f"{guilds} generated servers on {shards} shard(s)"
+    else:
+        what = f"the server {populate_demo_world(emulator).guild.name!r}"
     await emulator.start(host, port)
     sys.stdout.write(
-        "fanbot's Discord emulator is running with the server "
-        f"{world.guild.name!r}. Point the bot at it with:\n"
+        f"fanbot's Discord emulator is running with {what}. Point the bot at it with:\n"
         f"  DISCORD_API_BASE={emulator.api_base}\n"
         f"  DISCORD_GATEWAY_URL={emulator.gateway_url}\n"
         f"  DISCORD_TOKEN={emulator.token}\n"
@@ -26,7 +77,10 @@ async def serve(host: str, port: int, token: str | None) -> None:
     )
     sys.stdout.flush()
     try:
-        await asyncio.Event().wait()
+        if answer_stats:
+            await _answer_stats(emulator)
+        else:
+            await asyncio.Event().wait()
     finally:
         await emulator.stop()
 
@@ -37,10 +91,36 @@ def main() -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--token", help="the bot token to accept (default: a random one)")
+    parser.add_argument(
+        "--guilds", type=int, default=0, help="serve N generated servers instead of the demo"
+    )
+    parser.add_argument("--shards", type=int, default=1, help="the shard count (default 1)")
+    parser.add_argument(
+        "--rate-limit", type=float, help="enforce a global limit of R requests per second"
+    )
+    parser.add_argument(
+        "--stats", action="store_true", help='answer "stats" lines on stdin with JSON counters'
+    )
+    parser.add_argument("--quiet", action="store_true", help="log warnings only")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if args.guilds < 0 or args.shards < 1:
+        parser.error("--guilds must be 0 or more and --shards at least 1")
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     try:
-        asyncio.run(serve(args.host, args.port, args.token))
+        asyncio.run(
+            serve(
+                args.host,
+                args.port,
+                args.token,
+                guilds=args.guilds,
+                shards=args.shards,
+                rate_limit=args.rate_limit,
+                answer_stats=args.stats,
+            )
+        )
     except KeyboardInterrupt:
         return 0
     except OSError as exc:

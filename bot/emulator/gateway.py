@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import secrets
+import time
 import zlib
 from collections import deque
 from typing import TYPE_CHECKING, Any
@@ -39,8 +40,10 @@ CLOSE_UNKNOWN_ERROR = 4000
 CLOSE_NOT_AUTHENTICATED = 4003
 CLOSE_AUTHENTICATION_FAILED = 4004
 CLOSE_ALREADY_AUTHENTICATED = 4005
+CLOSE_SESSION_TIMED_OUT = 4009
 CLOSE_INVALID_SHARD = 4010
 CLOSE_SHARDING_REQUIRED = 4011
+CLOSE_ABNORMAL = 1006  # never sent: what a client sees when the TCP connection just dies
 
 REPLAY_BUFFER = 1000
 
@@ -73,9 +76,16 @@ class GatewaySession:
 class GatewayConnection:
     """One websocket connection; attaches to a new or resumed `GatewaySession`."""
 
-    def __init__(self, emulator: Emulator, ws: web.WebSocketResponse, compress: bool) -> None:
+    def __init__(
+        self,
+        emulator: Emulator,
+        ws: web.WebSocketResponse,
+        compress: bool,
+        transport: asyncio.Transport | None = None,
+    ) -> None:
         self.emulator = emulator
         self.ws = ws
+        self.transport = transport
         self._compressor = zlib.compressobj() if compress else None
         self._send_lock = asyncio.Lock()
         self.session: GatewaySession | None = None
@@ -99,6 +109,13 @@ class GatewayConnection:
     async def close(self, code: int, reason: str = "") -> None:
         """Close the socket with a Discord close code."""
         await self.ws.close(code=code, message=reason.encode())
+
+    def abort(self) -> None:
+        """Drop the TCP connection without a close frame (the client sees 1006)."""
+        if self.session is not None and self.session.connection is self:
+            self.session.connection = None
+        if self.transport is not None:
+            self.transport.abort()
 
     async def serve(self) -> None:
         """Run the connection until either side closes it."""
@@ -143,6 +160,18 @@ class GatewayConnection:
         if shard_count != emu.shard_count or not 0 <= shard_id < shard_count:
             await self.close(CLOSE_INVALID_SHARD, "Invalid shard.")
             return
+        now = time.monotonic()
+        if emu.last_identify is not None and now - emu.last_identify < emu.identify_interval:
+            # max_concurrency 1: one IDENTIFY per interval, or the session is refused.
+            emu.gateway_log.append("refused identify")
+            emu._breach(
+                f"gateway: IDENTIFY {now - emu.last_identify:.2f} s after the previous one "
+                f"(max_concurrency 1 allows one per {emu.identify_interval:g} s)"
+            )
+            await self.send({"op": OP_INVALID_SESSION, "d": False})
+            return
+        emu.last_identify = now
+        emu.gateway_log.append("identify")
         session = GatewaySession(emu, shard_id, shard_count)
         guilds = [g for g in emu.guilds.values() if session.owns_guild(g.id)]
         if len(guilds) > emu.max_guilds_per_shard:
@@ -177,12 +206,14 @@ class GatewayConnection:
             return
         seq = data.get("seq") or 0
         if session is None or (session.sent and session.sent[0]["s"] > seq + 1):
+            emu.gateway_log.append("refused resume")
             await self.send({"op": OP_INVALID_SESSION, "d": False})
             return
         if session.connection is not None and session.connection is not self:
             await session.connection.close(CLOSE_UNKNOWN_ERROR, "Session resumed elsewhere.")
         session.connection = self
         self.session = session
+        emu.gateway_log.append("resume")
         for payload in list(session.sent):
             if payload["s"] > seq:
                 await self.send(payload)

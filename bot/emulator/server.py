@@ -9,22 +9,32 @@ the bot registered, delivers it over the gateway and returns the message the bot
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import json
 import logging
+import random
 import re
 import secrets
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from discord import Permissions
 
 from bot.emulator import rules
 from bot.emulator.commands import CommandRegistry, EmulatorError, OptionValue
-from bot.emulator.gateway import GatewayConnection, GatewaySession
+from bot.emulator.gateway import (
+    CLOSE_ABNORMAL,
+    CLOSE_SESSION_TIMED_OUT,
+    OP_INVALID_SESSION,
+    OP_RECONNECT,
+    GatewayConnection,
+    GatewaySession,
+)
 from bot.emulator.state import (
     FLAG_EPHEMERAL,
     FLAG_LOADING,
@@ -38,6 +48,9 @@ from bot.emulator.state import (
     User,
     iso_now,
 )
+
+if TYPE_CHECKING:
+    from bot.emulator.contract import Contract  # jsonschema: a test dependency only
 
 log = logging.getLogger(__name__)
 
@@ -91,13 +104,87 @@ class Interaction:
 
 @dataclass(slots=True)
 class Fault:
-    """A canned failure the next matching REST requests receive."""
+    """A canned failure the next matching REST requests receive.
+
+    `after`: the request takes effect first and only its answer is lost (as when Discord
+    commits a message and then fails); `delay`: seconds to wait before answering.
+    """
 
     method: str
     path: re.Pattern[str]
     status: int
     remaining: int
     body: Json
+    kind: str
+    after: bool = False
+    delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Bucket:
+    """One rate-limit bucket: `limit` requests per fixed window of `per` seconds."""
+
+    limit: int
+    per: float
+    window_start: float = 0.0
+    used: int = 0
+
+    def take(self, now: float) -> bool:
+        """Count one request; False when the window is already used up."""
+        if now - self.window_start >= self.per:
+            self.window_start, self.used = now, 0
+        if self.used >= self.limit:
+            return False
+        self.used += 1
+        return True
+
+    def reset_after(self, now: float) -> float:
+        """Seconds until the window resets."""
+        return max(0.0, self.window_start + self.per - now)
+
+
+def _rate_limit_fault(
+    method: str, path: str, retry_after: float, is_global: bool, times: int
+) -> Fault:
+    """A 429 shaped as Discord sends it: Via header, JSON retry_after and global."""
+    body: Json = {"message": "You are being rate limited.", "retry_after": retry_after}
+    body["global"] = is_global
+    headers = {
+        "Via": "1.1 google",
+        "Retry-After": str(max(1, round(retry_after))),
+        "X-RateLimit-Scope": "global" if is_global else "user",
+    }
+    if is_global:
+        headers["X-RateLimit-Global"] = "true"
+    kind = "429 global" if is_global else "429 route"
+    return Fault(method.upper(), re.compile(path), 429, times, body, kind, headers=headers)
+
+
+_MAJOR = ("channels", "guilds", "webhooks", "interactions")
+
+
+def bucket_route(method: str, path: str) -> tuple[str, str]:
+    """(bucket hash, major parameters) of a request, as Discord groups its rate limits.
+
+    Ids are parameters; a channel, guild, webhook (with its token) or interaction id is a
+    major parameter: each value has its own bucket.
+    """
+    parts = path.strip("/").split("/")
+    template: list[str] = []
+    major: list[str] = []
+    for i, part in enumerate(parts):
+        before = parts[i - 1] if i >= 1 else ""
+        two_before = parts[i - 2] if i >= 2 else ""
+        if (before in _MAJOR and i == 1) or (two_before in ("webhooks", "interactions") and i == 2):
+            major.append(part)
+            template.append("{major}")
+        elif part.isdigit():
+            template.append("{id}")
+        else:
+            template.append(part)
+    route = f"{method} /" + "/".join(template)
+    return hashlib.sha1(route.encode()).hexdigest()[:16], "/".join(major)
 
 
 class RuleBreach(AssertionError):  # noqa: N818 - it reads as "a rule breach happened"
@@ -116,6 +203,9 @@ class Emulator:
         ack_deadline: float = ACK_DEADLINE_SECONDS,
         global_rate_limit: float | None = None,
         max_guilds_per_shard: int = 2500,
+        route_limit: tuple[int, float] = (50, 1.0),
+        contract: Contract | None = None,
+        identify_interval: float = 0.0,
     ) -> None:
         self.ids = Snowflakes()
         self.token = token or f"emulator.{secrets.token_urlsafe(24)}"
@@ -135,7 +225,18 @@ class Emulator:
         self.breaches: list[str] = []
         self.requests: list[tuple[str, str, Any]] = []
         self.faults: list[Fault] = []
+        self.chaos: tuple[str, re.Pattern[str], float, random.Random] | None = None
         self.rate_limited = 0
+        self.route_limit = route_limit
+        self.route_limits: list[tuple[str, re.Pattern[str], int, float]] = []
+        self.buckets: dict[tuple[str, str], Bucket] = {}
+        self.contract = contract
+        self.faults_injected: Counter[str] = Counter()
+        self.identify_interval = identify_interval  # >0: refuse IDENTIFYs closer than this
+        self.last_identify: float | None = None
+        self.gateway_log: list[str] = []  # "identify", "resume", "refused identify", ...
+        self._gateway_open = asyncio.Event()
+        self._gateway_open.set()
         self._recent_requests: deque[float] = deque()
         self._message_listeners: list[Callable[[Message], Awaitable[None] | None]] = []
         self._runner: web.AppRunner | None = None
@@ -260,10 +361,51 @@ class Emulator:
         *,
         times: int = 1,
         body: Json | None = None,
+        after: bool = False,
     ) -> None:
-        """Answer the next `times` requests matching `method` and the `path` regex with `status`."""
+        """Answer the next `times` requests matching `method` and the `path` regex with `status`.
+
+        With `after`, each request takes effect first and only its answer is the failure.
+        """
         default = {"message": f"{status}: injected", "code": 0}
-        self.faults.append(Fault(method.upper(), re.compile(path), status, times, body or default))
+        fault = Fault(
+            method.upper(), re.compile(path), status, times, body or default, str(status), after
+        )
+        self.faults.append(fault)
+
+    def inject_rate_limit(
+        self,
+        method: str,
+        path: str,
+        *,
+        retry_after: float = 0.25,
+        is_global: bool = False,
+        times: int = 1,
+    ) -> None:
+        """Answer the next `times` matching requests with a 429 shaped as Discord sends it."""
+        self.faults.append(_rate_limit_fault(method, path, retry_after, is_global, times))
+
+    def inject_delay(self, method: str, path: str, seconds: float, *, times: int = 1) -> None:
+        """Answer the next `times` matching requests normally, but `seconds` late."""
+        fault = Fault(method.upper(), re.compile(path), 0, times, {}, "slow", delay=seconds)
+        self.faults.append(fault)
+
+    def clear_faults(self) -> None:
+        """Forget every fault not yet used, and stop any chaos."""
+        self.faults.clear()
+        self.chaos = None
+
+    def set_chaos(self, method: str, path: str, rate: float, *, seed: int | None = None) -> None:
+        """From now on, fail a share `rate` of the matching requests at random.
+
+        Each unlucky request gets one of: a route or global 429, a 500, a 502 after the
+        request took effect, a 503, or a 0.3 s delay.
+        """
+        self.chaos = (method.upper(), re.compile(path), rate, random.Random(seed))
+
+    def set_route_limit(self, method: str, path: str, limit: int, per: float) -> None:
+        """Give the buckets of requests matching `method` and the `path` regex this limit."""
+        self.route_limits.append((method.upper(), re.compile(path), limit, per))
 
     def assert_no_breaches(self) -> None:
         """Fail with every Discord rule the bot broke so far."""
@@ -277,10 +419,11 @@ class Emulator:
     # ------------------------------------------------------------------ gateway
 
     async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        await self._gateway_open.wait()
         ws = web.WebSocketResponse(max_msg_size=4 * 1024 * 1024)
         await ws.prepare(request)
         compress = request.query.get("compress") == "zlib-stream"
-        await GatewayConnection(self, ws, compress).serve()
+        await GatewayConnection(self, ws, compress, request.transport).serve()
         return ws
 
     def _session_for(self, guild_id: int) -> GatewaySession | None:
@@ -329,6 +472,53 @@ class Emulator:
                 return
             await asyncio.sleep(0.02)
         raise EmulatorError(f"the bot did not connect all shards within {timeout:g} s")
+
+    def _live(self, shard_id: int) -> GatewayConnection:
+        for session in reversed(list(self.sessions.values())):
+            if session.shard_id == shard_id and session.connection is not None:
+                return session.connection
+        raise EmulatorError(f"shard {shard_id} is not connected")
+
+    async def gateway_reconnect(self, shard_id: int = 0) -> None:
+        """Ask the shard to reconnect and resume (op 7 RECONNECT)."""
+        self.faults_injected["gateway op 7"] += 1
+        await self._live(shard_id).send({"op": OP_RECONNECT, "d": None})
+
+    async def invalidate_session(self, *, resumable: bool, shard_id: int = 0) -> None:
+        """Op 9 INVALID_SESSION; when not resumable the session is forgotten, events and all."""
+        connection = self._live(shard_id)
+        self.faults_injected[f"gateway op 9 ({'' if resumable else 'not '}resumable)"] += 1
+        if not resumable and connection.session is not None:
+            self.sessions.pop(connection.session.id, None)
+        await connection.send({"op": OP_INVALID_SESSION, "d": resumable})
+
+    async def drop_gateway(self, code: int, shard_id: int = 0) -> None:
+        """Close the shard's connection with a close code.
+
+        4000: resumable; 4009 (session timed out): not resumable; 1006: the TCP connection
+        dies without a close frame.
+        """
+        connection = self._live(shard_id)
+        self.faults_injected[f"gateway close {code}"] += 1
+        if code == CLOSE_SESSION_TIMED_OUT and connection.session is not None:
+            self.sessions.pop(connection.session.id, None)
+        if code == CLOSE_ABNORMAL:
+            connection.abort()
+        else:
+            await connection.close(code, "injected")
+
+    @contextlib.asynccontextmanager
+    async def gateway_outage(self, code: int = 4000, shard_id: int = 0) -> AsyncIterator[None]:
+        """Drop the shard's connection and hold every new one until the block ends.
+
+        Events dispatched inside the block wait in the session for the RESUME to replay.
+        """
+        self._gateway_open.clear()
+        try:
+            await self.drop_gateway(code, shard_id)
+            yield
+        finally:
+            self._gateway_open.set()
 
     # ------------------------------------------------------------------ test API
 
@@ -559,19 +749,73 @@ class Emulator:
         method = request.method
         body = await self._read_body(request)
         self.requests.append((method, path, body))
+        if self.contract is not None:
+            for problem in self.contract.check(method, path, body):
+                self._breach(f"contract: {problem}")
         exempt = path.startswith(("/interactions/", "/webhooks/"))
         if not exempt and request.headers.get("Authorization") != f"Bot {self.token}":
             return self._error(401, 0, "401: Unauthorized")
         fault = self._take_fault(method, path)
         if fault is not None:
-            return self._json(fault.body, fault.status)
+            self.faults_injected[fault.kind] += 1
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            elif not fault.after:
+                return self._fault_response(fault)
         if not exempt and self._over_global_limit():
             self.rate_limited += 1
             return self._too_many_requests()
+        bucket_hash, major = bucket_route(method, path)
+        bucket = self._bucket(method, path, bucket_hash, major)
+        now = time.monotonic()
+        if not bucket.take(now):
+            self.rate_limited += 1
+            return self._route_limited(bucket, bucket_hash, now)
         try:
-            return await self._route(method, path, request, body)
+            response = await self._route(method, path, request, body)
         except _HTTPError as exc:
-            return self._error(exc.status, exc.code, exc.message, exc.errors)
+            response = self._error(exc.status, exc.code, exc.message, exc.errors)
+        if fault is not None and fault.after:
+            return self._fault_response(fault)
+        self._bucket_headers(response, bucket, bucket_hash, now)
+        return response
+
+    def _fault_response(self, fault: Fault) -> web.Response:
+        response = self._json(fault.body, fault.status)
+        response.headers.update(fault.headers)
+        return response
+
+    def _bucket(self, method: str, path: str, bucket_hash: str, major: str) -> Bucket:
+        bucket = self.buckets.get((bucket_hash, major))
+        if bucket is None:
+            limit, per = self.route_limit
+            for want_method, pattern, want_limit, want_per in self.route_limits:
+                if want_method in (method, "*") and pattern.search(path):
+                    limit, per = want_limit, want_per
+            bucket = self.buckets[(bucket_hash, major)] = Bucket(limit, per)
+        return bucket
+
+    @staticmethod
+    def _bucket_headers(
+        response: web.Response, bucket: Bucket, bucket_hash: str, now: float
+    ) -> None:
+        reset_after = bucket.reset_after(now)
+        response.headers["X-RateLimit-Limit"] = str(bucket.limit)
+        response.headers["X-RateLimit-Remaining"] = str(max(0, bucket.limit - bucket.used))
+        response.headers["X-RateLimit-Reset-After"] = f"{reset_after:.3f}"
+        response.headers["X-RateLimit-Reset"] = f"{time.time() + reset_after:.3f}"
+        response.headers["X-RateLimit-Bucket"] = bucket_hash
+
+    def _route_limited(self, bucket: Bucket, bucket_hash: str, now: float) -> web.Response:
+        retry_after = round(bucket.reset_after(now), 3)
+        body = {"message": "You are being rate limited.", "retry_after": retry_after}
+        body["global"] = False
+        response = self._json(body, 429)
+        self._bucket_headers(response, bucket, bucket_hash, now)
+        response.headers["Via"] = "1.1 google"
+        response.headers["Retry-After"] = str(max(1, round(retry_after)))
+        response.headers["X-RateLimit-Scope"] = "user"
+        return response
 
     async def _read_body(self, request: web.Request) -> Any:
         if not request.can_read_body:
@@ -593,6 +837,17 @@ class Emulator:
             if fault.method in (method, "*") and fault.path.search(path) and fault.remaining > 0:
                 fault.remaining -= 1
                 return fault
+        if self.chaos is not None:
+            want, pattern, rate, dice = self.chaos
+            if want in (method, "*") and pattern.search(path) and dice.random() < rate:
+                pick = dice.randrange(6)
+                if pick < 2:
+                    return _rate_limit_fault(method, path, 0.2, pick == 1, 1)
+                if pick == 5:
+                    return Fault(method, re.compile(path), 0, 1, {}, "slow", delay=0.3)
+                status = (500, 502, 503)[pick - 2]
+                body = {"message": f"{status}: injected", "code": 0}
+                return Fault(method, re.compile(path), status, 1, body, str(status), status == 502)
         return None
 
     def _over_global_limit(self) -> bool:
@@ -607,7 +862,11 @@ class Emulator:
         return False
 
     def _too_many_requests(self) -> web.Response:
-        retry_after = round(1.0 - (time.monotonic() - self._recent_requests[0]), 3)
+        # Until enough of the window has slid by for one more request (the limit may have
+        # just been lowered below what the window holds).
+        limit = max(1, int(self.global_rate_limit or 1))
+        frees = self._recent_requests[max(0, len(self._recent_requests) - limit)]
+        retry_after = round(max(0.001, 1.0 - (time.monotonic() - frees)), 3)
         body = {
             "message": "You are being rate limited.",
             "retry_after": retry_after,
@@ -622,15 +881,9 @@ class Emulator:
 
     @staticmethod
     def _json(data: Any, status: int = 200) -> web.Response:
-        response = web.Response(
+        return web.Response(
             status=status, body=json.dumps(data).encode(), content_type="application/json"
         )
-        response.headers["X-RateLimit-Limit"] = "5"
-        response.headers["X-RateLimit-Remaining"] = "4"
-        response.headers["X-RateLimit-Reset-After"] = "1.000"
-        response.headers["X-RateLimit-Reset"] = f"{time.time() + 1:.3f}"
-        response.headers["X-RateLimit-Bucket"] = "emulator"
-        return response
 
     def _error(
         self, status: int, code: int, message: str, errors: Json | None = None

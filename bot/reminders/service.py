@@ -39,6 +39,7 @@ SWEEP_SECONDS = 30.0
 JITTER_SECONDS = 0.5  # real seconds a wake-up may run late without a reminder going stale
 MAX_ATTEMPTS = 5
 RETRY_BASE_SECONDS = 2.0
+RATE_LIMIT_RETRY_SECONDS = 1.0
 WAKEUPS_AHEAD = 200
 CLAIM_BATCH = 500
 REMOVED_REASON = "the bot was removed from the server"
@@ -104,6 +105,9 @@ class ReminderService:
         self.pacer = Pacer(bot.settings.global_rate_limit)
         self._dispatch_lock = asyncio.Lock()
         self._recovered = False
+        # Guilds whose countdowns were paused because the bot was removed: kept in memory
+        # so that the start-up flood of GUILD_CREATE costs no query per guild.
+        self._removed: set[int] = set()
 
     @property
     def shards(self) -> tuple[int, frozenset[int]] | None:
@@ -117,6 +121,7 @@ class ReminderService:
 
     async def start(self) -> None:
         """Rebuild everything from the outbox and start waking up."""
+        self._removed = await self.bot.store.guilds.paused_for(REMOVED_REASON)
         self.scheduler.start()
         self.scheduler.add_job(
             self.sweep, IntervalTrigger(seconds=SWEEP_SECONDS), id="sweep", coalesce=True
@@ -139,8 +144,14 @@ class ReminderService:
     # ------------------------------------------------------------------ planning
 
     async def event_for(self, ref: str) -> tuple[Season, Event] | None:
-        """The season and event a stored reference names, if still loaded."""
-        parsed = EventRef.parse(ref)
+        """The season and event a reference names, if still loaded.
+
+        None for a malformed reference too: references also arrive typed by admins.
+        """
+        try:
+            parsed = EventRef.parse(ref)
+        except ValueError:
+            return None
         content = self.bot.store.content
         season = await content.resolve_season(parsed.show_key, parsed.season_number)
         if season is None or season.show_key != parsed.show_key:
@@ -261,14 +272,19 @@ class ReminderService:
     async def _retry_later(self, row: Delivery, exc: BaseException) -> None:
         now = self.bot.clock.now()
         detail = f"{type(exc).__name__}: {exc}"[:300]
-        if row.attempts >= MAX_ATTEMPTS:
+        rate_limited = isinstance(exc, discord.HTTPException) and exc.status == 429
+        if row.attempts >= MAX_ATTEMPTS and not rate_limited:
             await self.bot.store.deliveries.mark_failed(
                 row.key, f"gave up after {row.attempts} tries: {detail}", now
             )
             log.error("gave up on %s for guild %s: %s", row.milestone, row.guild_id, detail)
             return
-        await self.bot.store.deliveries.release(row.key, detail)
-        delay = RETRY_BASE_SECONDS * 2 ** (row.attempts - 1)
+        # A 429 storm only delays a post: it never counts towards giving up.
+        await self.bot.store.deliveries.release(row.key, detail, count_attempt=not rate_limited)
+        if rate_limited:  # discord.py has already waited out retry_after
+            delay = RATE_LIMIT_RETRY_SECONDS
+        else:
+            delay = RETRY_BASE_SECONDS * 2 ** (min(row.attempts, MAX_ATTEMPTS) - 1)
         log.warning(
             "will retry %s for guild %s in %.0f s: %s", row.milestone, row.guild_id, delay, detail
         )
@@ -286,10 +302,14 @@ class ReminderService:
         """The bot left or was removed: pause the guild's countdowns."""
         count = await self.bot.store.guilds.pause(guild_id, REMOVED_REASON, self.bot.clock.now())
         if count:
+            self._removed.add(guild_id)
             log.info("paused %d countdown(s) of guild %s: removed", count, guild_id)
 
     async def guild_joined(self, guild_id: int) -> None:
         """The bot is (back) in a guild: resume what its removal paused."""
+        if guild_id not in self._removed:
+            return
+        self._removed.discard(guild_id)
         now = self.bot.clock.now()
         if await self.bot.store.guilds.resume(guild_id, now, only_reason=REMOVED_REASON):
             for subscription in await self.bot.store.guilds.for_guild(guild_id):

@@ -115,7 +115,10 @@ class Store:
 
     async def import_pack(self, pack: Pack) -> bool:
         """Import one validated pack; False if the same content is already stored."""
-        [(_, imported)] = await import_packs(self.db, [pack], self.clock.now())
+        try:
+            [(_, imported)] = await import_packs(self.db, [pack], self.clock.now())
+        finally:
+            self.content.forget()
         return imported
 
     async def import_dir(self, path: Path | str) -> list[tuple[str, bool]]:
@@ -124,4 +127,7 @@ class Store:
         Returns (pack name, imported) per file in name order; one bad pack raises `PackError`
         and nothing is imported.
         """
-        return await import_packs(self.db, load_dir(path), self.clock.now())
+        try:
+            return await import_packs(self.db, load_dir(path), self.clock.now())
+        finally:
+            self.content.forget()

@@ -2,17 +2,26 @@
 
 Search (autocomplete, lookups, suggestions) folds the query with `bot.store.text.fold`, splits
 it into words, and keeps items whose folded search text contains every word; it never puts
-user text into SQL, only into parameters compared with `instr()`.
+user text into SQL, only into parameters (compared with `instr()`, or quoted as FTS5 strings).
+
+Items, shows and seasons are searched in `search_items` (migration 0003): an index on folded
+names serves exact and prefix matches, and an FTS5 trigram index finds substrings of three
+characters or more. Each rank (exact, prefix, word prefix, substring) is its own query that
+stops at the first `limit` rows in pack order, so a search costs about the same with 30 or
+100,000 names in a season.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import sqlite3
-from collections.abc import Sequence
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, get_args
+from typing import Any, Concatenate, ParamSpec, TypeVar, get_args
 
 import aiosqlite
 
@@ -71,43 +80,39 @@ EVENT_ORDER = "ORDER BY e.sort_key IS NULL, e.sort_key, e.ordinal"
 class _Searchable:
     """How to search one kind of item within a season."""
 
+    kind: str  # search_items.kind
     table: str
     name_col: str
-    folded_col: str
-    members: str  # SQL: the ids of this kind that belong to season :season
     extra: str  # SQL: the other half of a choice label ("Tao Xu — William Gao"), or NULL
 
 
 CHARACTERS = _Searchable(
+    kind="character",
     table="characters",
     name_col="name",
-    folded_col="name_folded",
-    members="""SELECT character_id FROM castings
-               WHERE season_id = :season AND character_id IS NOT NULL
-               UNION SELECT sc.character_id FROM storyline_characters sc
-               JOIN storylines st ON st.id = sc.storyline_id WHERE st.season_id = :season""",
     extra="""(SELECT group_concat(p.name, ', ') FROM castings ca
                JOIN people p ON p.id = ca.person_id
                WHERE ca.character_id = x.id AND ca.season_id = :season)""",
 )
 PEOPLE = _Searchable(
+    kind="person",
     table="people",
     name_col="name",
-    folded_col="name_folded",
-    members="""SELECT person_id FROM castings WHERE season_id = :season
-               UNION SELECT qp.person_id FROM quote_people qp
-               JOIN quotes q ON q.id = qp.quote_id WHERE q.season_id = :season""",
     extra="""(SELECT group_concat(c.name, ', ') FROM castings ca
                JOIN characters c ON c.id = ca.character_id
                WHERE ca.person_id = x.id AND ca.season_id = :season)""",
 )
 STORYLINES = _Searchable(
+    kind="storyline",
     table="storylines",
     name_col="title",
-    folded_col="title_folded",
-    members="SELECT id FROM storylines WHERE season_id = :season",
     extra="NULL",
 )
+MIN_TRIGRAM = 3  # FTS5's trigram tokenizer matches words of at least three characters
+CACHE_SIZE = 4096  # answers kept in memory (content is read-only between imports)
+CACHE_CHECK_SECONDS = 1.0  # how often the cache asks whether another process imported packs
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _opt(value: Any) -> str | None:
@@ -201,6 +206,63 @@ def _rank_sql(column: str) -> str:
         ELSE 3 END"""
 
 
+def _after_prefix(prefix: str) -> str:
+    """The smallest string greater than every string that starts with `prefix` (non-empty)."""
+    code = ord(prefix[-1]) + 1
+    if 0xD800 <= code <= 0xDFFF:  # surrogates cannot be stored: skip to the next character
+        code = 0xE000
+    return prefix[:-1] + chr(code)
+
+
+def _search_sql(kind: _Searchable, tokens: Sequence[str], params: dict[str, object]) -> str:
+    """One statement: the first `:limit` items by rank, then pack order; fills `params`.
+
+    Each rank is a query of its own that reads rows in id order (= pack order within a
+    season and kind) and stops at `:limit`: exact and prefix matches come from the index on
+    folded names, the others from the FTS5 trigram index when a word is long enough for it
+    (else from the season's rows in order, which stops early unless matches are rare).
+    """
+    scope = "s.season_id = :season AND s.kind = :kind"
+    columns = "SELECT s.id, s.item_id"
+    if not tokens:
+        ranked = (
+            f"SELECT * FROM ({columns}, 0 AS rank FROM search_items s WHERE {scope} ORDER BY s.id)"
+        )
+    else:
+        query = " ".join(tokens)
+        params.update(q=query, q_end=_after_prefix(query), word=" " + tokens[0])
+        params.update({f"t{i}": token for i, token in enumerate(tokens)})
+        contains = "".join(f" AND instr(s.search, :t{i}) > 0" for i in range(len(tokens)))
+        prefix = "(s.name_folded >= :q AND s.name_folded < :q_end)"
+        word = "instr(' ' || s.name_folded, :word) > 0"
+        long_words = [t for t in tokens if len(t) >= MIN_TRIGRAM]
+        if long_words:
+            params["match"] = " AND ".join(f'"{t}"' for t in long_words)
+            source = """search_trigrams f JOIN search_items s ON s.id = f.rowid
+                WHERE search_trigrams MATCH :match AND"""
+            order = "f.rowid"
+        else:
+            source = "search_items s WHERE"
+            order = "s.id"
+        arms = [
+            f"{columns}, 0 AS rank FROM search_items s WHERE {scope} AND s.name_folded = :q "
+            "ORDER BY s.id LIMIT :limit",
+            f"{columns}, 1 AS rank FROM search_items s WHERE {scope} "
+            "AND s.name_folded > :q AND s.name_folded < :q_end ORDER BY s.id LIMIT :limit",
+            f"{columns}, 2 AS rank FROM {source} {scope}{contains} AND {word} AND NOT {prefix} "
+            f"ORDER BY {order} LIMIT :limit",
+            f"{columns}, 3 AS rank FROM {source} {scope}{contains} AND NOT {word} "
+            f"AND NOT {prefix} ORDER BY {order} LIMIT :limit",
+        ]
+        # SQLite runs the arms of a UNION ALL in order and stops at the LIMIT, so the later
+        # (costlier) ranks run only when the earlier ones found fewer than `limit` rows.
+        ranked = " UNION ALL ".join(f"SELECT * FROM ({arm})" for arm in arms)
+    return f"""SELECT x.id, x.key, x.{kind.name_col} AS name, {kind.extra} AS extra
+        FROM ({ranked} LIMIT :limit) h
+        JOIN {kind.table} x ON x.id = h.item_id
+        ORDER BY h.rank, h.id"""
+
+
 def _closest(text: str, names: Sequence[str], limit: int) -> list[str]:
     """Names that look like `text`, best first: whole-name or single-word similarity."""
     folded = fold(text[:MAX_QUERY])
@@ -217,26 +279,80 @@ def _closest(text: str, names: Sequence[str], limit: int) -> list[str]:
     return [name for _, _, name in scored[:limit]]
 
 
+def _cached(
+    method: Callable[Concatenate[ContentQueries, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[ContentQueries, P], Coroutine[Any, Any, R]]:
+    """Keep the method's answers in the content cache, keyed by its arguments."""
+
+    @functools.wraps(method)
+    async def answer(self: ContentQueries, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        if self.cache_size <= 0:
+            return await method(self, *args, **kwargs)
+        key = (
+            method.__name__,
+            *(tuple(a) if isinstance(a, list) else a for a in args),
+            *sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()),
+        )
+        await self._check_generation()
+        try:
+            found = self._cache[key]
+            self._cache.move_to_end(key)
+        except KeyError:
+            found = await method(self, *args, **kwargs)
+            self._cache[key] = found
+            if len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        # Records are frozen; a list is copied so that a caller cannot change the cached one.
+        return list(found) if isinstance(found, list) else found  # type: ignore[return-value]
+
+    return answer
+
+
 class ContentQueries:
     """Read-only queries over imported content packs. Each method is one or two round trips."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, *, cache_size: int = CACHE_SIZE) -> None:
         self._conn = conn
+        self.cache_size = cache_size
+        self._cache: OrderedDict[tuple[object, ...], Any] = OrderedDict()
+        self._generation: tuple[tuple[object, ...], ...] | None = None
+        self._checked = -CACHE_CHECK_SECONDS
+
+    def forget(self) -> None:
+        """Drop every cached answer (after an import in this process)."""
+        self._cache.clear()
+        self._generation = None
+        self._checked = -CACHE_CHECK_SECONDS
+
+    async def _check_generation(self) -> None:
+        """Empty the cache if the imported packs changed (at most one query a second)."""
+        now = time.monotonic()
+        if now - self._checked < CACHE_CHECK_SECONDS:
+            return
+        self._checked = now
+        rows = await self._conn.execute_fetchall(
+            "SELECT name, content_hash FROM packs ORDER BY name"
+        )
+        generation = tuple(tuple(row) for row in rows)
+        if generation != self._generation:
+            self._cache.clear()
+            self._generation = generation
 
     async def _all(
         self, sql: str, params: Sequence[object] | dict[str, object] = ()
     ) -> list[sqlite3.Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        # One hop to SQLite's thread (execute, fetch and close at once), not three.
+        return list(await self._conn.execute_fetchall(sql, params))
 
     async def _one(
         self, sql: str, params: Sequence[object] | dict[str, object] = ()
     ) -> sqlite3.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        rows = await self._conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     # --- seasons --------------------------------------------------------------------------
 
+    @_cached
     async def seasons(self) -> list[Season]:
         """Every loaded season, by show title then season number."""
         rows = await self._all(
@@ -244,6 +360,7 @@ class ContentQueries:
         )
         return [_season(row) for row in rows]
 
+    @_cached
     async def season(self, season_id: int) -> Season | None:
         """The season with this id, if it is still loaded."""
         row = await self._one(
@@ -251,6 +368,7 @@ class ContentQueries:
         )
         return _season(row) if row else None
 
+    @_cached
     async def resolve_season(
         self, show: str | None = None, season: int | None = None
     ) -> Season | None:
@@ -284,6 +402,7 @@ class ContentQueries:
         )
         return _season(row) if row else None
 
+    @_cached
     async def season_choices(self, query: str, limit: int = MAX_CHOICES) -> list[Choice]:
         """Autocomplete for a "show" option.
 
@@ -312,6 +431,7 @@ class ContentQueries:
             )
         return choices
 
+    @_cached
     async def season_by_choice(self, value: str) -> Season | None:
         """The season an autocomplete value names ("heartstopper:2").
 
@@ -328,6 +448,7 @@ class ContentQueries:
 
     # --- cast -----------------------------------------------------------------------------
 
+    @_cached
     async def cast(self, season_id: int, status: CastFilter = "all") -> list[Casting]:
         """Who is in the season, in pack order; `status` keeps only returning or new cast."""
         params: list[object] = [season_id]
@@ -347,22 +468,12 @@ class ContentQueries:
     async def _search(
         self, kind: _Searchable, season_id: int, query: str, limit: int
     ) -> list[sqlite3.Row]:
-        tokens = _tokens(query)
         params: dict[str, object] = {
             "season": season_id,
-            "q": " ".join(tokens),
-            "t0": tokens[0] if tokens else "",
+            "kind": kind.kind,
             "limit": max(1, min(limit, MAX_CHOICES)),
         }
-        return await self._all(
-            f"""SELECT x.id, x.key, x.{kind.name_col} AS name, {kind.extra} AS extra,
-                  {_rank_sql("x." + kind.folded_col)} AS rank
-                FROM {kind.table} x
-                WHERE x.id IN ({kind.members}) {_match_sql("x.search", tokens, params)}
-                ORDER BY rank, x.ordinal
-                LIMIT :limit""",
-            params,
-        )
+        return await self._all(_search_sql(kind, _tokens(query), params), params)
 
     async def _choices(
         self, kind: _Searchable, season_id: int, query: str, limit: int
@@ -376,18 +487,21 @@ class ContentQueries:
             choices.append(Choice(name=_clip(name), value=_clip(str(row["key"]))))
         return choices
 
+    @_cached
     async def character_choices(
         self, season_id: int, query: str, limit: int = MAX_CHOICES
     ) -> list[Choice]:
         """Autocomplete for a character: name "Tao Xu — William Gao", value the character key."""
         return await self._choices(CHARACTERS, season_id, query, limit)
 
+    @_cached
     async def person_choices(
         self, season_id: int, query: str, limit: int = MAX_CHOICES
     ) -> list[Choice]:
         """Autocomplete for a person: name "William Gao — Tao Xu", value the person key."""
         return await self._choices(PEOPLE, season_id, query, limit)
 
+    @_cached
     async def storyline_choices(
         self, season_id: int, query: str, limit: int = MAX_CHOICES
     ) -> list[Choice]:
@@ -401,13 +515,17 @@ class ContentQueries:
         if not folded:
             return None
         row = await self._one(
-            f"""SELECT x.id FROM {kind.table} x
-                WHERE x.id IN ({kind.members}) AND (x.key = :key OR x.{kind.folded_col} = :q)
-                ORDER BY x.key = :key DESC, x.ordinal LIMIT 1""",
-            {"season": season_id, "key": text.lower(), "q": folded},
+            """SELECT item_id FROM (
+                  SELECT s.item_id, 0 AS found, s.id FROM search_items s
+                  WHERE s.season_id = :season AND s.kind = :kind AND s.key = :key
+                  UNION ALL
+                  SELECT s.item_id, 1 AS found, s.id FROM search_items s
+                  WHERE s.season_id = :season AND s.kind = :kind AND s.name_folded = :q)
+                ORDER BY found, id LIMIT 1""",
+            {"season": season_id, "kind": kind.kind, "key": text.lower(), "q": folded},
         )
         if row is not None:
-            return int(row["id"])
+            return int(row["item_id"])
         hits = await self._search(kind, season_id, text, 2)
         return int(hits[0]["id"]) if len(hits) == 1 else None
 
@@ -418,28 +536,33 @@ class ContentQueries:
         found = [str(row["name"]) for row in await self._search(kind, season_id, text, limit)]
         if len(found) < limit:
             rows = await self._all(
-                f"""SELECT x.{kind.name_col} AS name FROM {kind.table} x
-                    WHERE x.id IN ({kind.members}) ORDER BY x.ordinal""",
-                {"season": season_id},
+                f"""SELECT x.{kind.name_col} AS name FROM search_items s
+                    JOIN {kind.table} x ON x.id = s.item_id
+                    WHERE s.season_id = :season AND s.kind = :kind ORDER BY s.id""",
+                {"season": season_id, "kind": kind.kind},
             )
             names = [str(row["name"]) for row in rows if str(row["name"]) not in found]
             found.extend(_closest(text, names, limit - len(found)))
         return found[:limit]
 
+    @_cached
     async def suggest_characters(self, season_id: int, text: str, limit: int = 3) -> list[str]:
         """Character names close to `text`, for a "did you mean" reply."""
         return await self._suggest(CHARACTERS, season_id, text, limit)
 
+    @_cached
     async def suggest_people(self, season_id: int, text: str, limit: int = 3) -> list[str]:
         """People's names close to `text`, for a "did you mean" reply."""
         return await self._suggest(PEOPLE, season_id, text, limit)
 
+    @_cached
     async def suggest_storylines(self, season_id: int, text: str, limit: int = 3) -> list[str]:
         """Storyline titles close to `text`, for a "did you mean" reply."""
         return await self._suggest(STORYLINES, season_id, text, limit)
 
     # --- profiles -------------------------------------------------------------------------
 
+    @_cached
     async def character(self, season_id: int, key_or_name: str) -> CharacterProfile | None:
         """A character of the season by key, exact name, or an unambiguous partial name."""
         character_id = await self._find(CHARACTERS, season_id, key_or_name)
@@ -475,6 +598,7 @@ class ContentQueries:
             source=_source(row),
         )
 
+    @_cached
     async def person(self, season_id: int, key_or_name: str) -> PersonProfile | None:
         """A person of the season, with their roles in every loaded season and their quotes.
 
@@ -548,10 +672,12 @@ class ContentQueries:
             for row, names in grouped.values()
         ]
 
+    @_cached
     async def storylines(self, season_id: int) -> list[Storyline]:
         """The season's storylines in pack order; `characters` holds character names."""
         return await self._storylines(season_id, None)
 
+    @_cached
     async def storyline(self, season_id: int, key_or_name: str) -> Storyline | None:
         """A storyline by key, exact title, or an unambiguous partial title."""
         storyline_id = await self._find(STORYLINES, season_id, key_or_name)
@@ -562,6 +688,7 @@ class ContentQueries:
 
     # --- events, notes, quotes, packs -----------------------------------------------------
 
+    @_cached
     async def events(self, season_id: int, kinds: Sequence[EventKind] | None = None) -> list[Event]:
         """The season's events: those with a known time first, by time, then in pack order."""
         params: list[object] = [season_id]
@@ -576,6 +703,7 @@ class ContentQueries:
         )
         return [_event(row) for row in rows]
 
+    @_cached
     async def premiere(self, season_id: int) -> Event | None:
         """The season's premiere, if the pack has one."""
         row = await self._one(
@@ -584,11 +712,13 @@ class ContentQueries:
         )
         return _event(row) if row else None
 
+    @_cached
     async def event(self, event_id: int) -> Event | None:
         """The event with this id, if it is still loaded."""
         row = await self._one(f"{EVENT_SELECT} WHERE e.id = ?", (event_id,))
         return _event(row) if row else None
 
+    @_cached
     async def notes(self, season_id: int) -> list[Note]:
         """Notes about the season, and about its whole show, in pack order."""
         rows = await self._all(
@@ -603,6 +733,7 @@ class ContentQueries:
         )
         return [Note(key=str(r["key"]), text=str(r["text"]), source=_source(r)) for r in rows]
 
+    @_cached
     async def quotes(self, season_id: int) -> list[Quote]:
         """The season's quotes in pack order."""
         rows = await self._all(
@@ -613,6 +744,7 @@ class ContentQueries:
         )
         return [_quote(row) for row in rows]
 
+    @_cached
     async def packs(self) -> list[PackInfo]:
         """Every imported pack with its sources, by name."""
         rows = await self._all(

@@ -14,6 +14,8 @@ from pathlib import Path
 import aiosqlite
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+# sqlite3.OperationalError messages that are about the file, not about our SQL.
+_ENVIRONMENT = re.compile(r"locked|readonly|read-only|full|disk I/O|busy|unable to open")
 
 
 class StoreError(Exception):
@@ -105,16 +107,35 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """`BEGIN IMMEDIATE` ... `COMMIT`, or `ROLLBACK` if the block raises."""
+        """`BEGIN IMMEDIATE` ... `COMMIT`, or `ROLLBACK` if the block raises.
+
+        A database that is locked, read-only, full or failing raises `StoreError` saying so.
+        """
         async with self._write_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                await self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise self._unwritable(exc) from exc
             try:
                 yield self.conn
-            except BaseException:
+            except BaseException as exc:
                 if self.conn.in_transaction:  # SQLite may already have rolled back
                     await self.conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.OperationalError) and _ENVIRONMENT.search(str(exc)):
+                    raise self._unwritable(exc) from exc
                 raise
-            await self.conn.execute("COMMIT")
+            try:
+                await self.conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                if self.conn.in_transaction:
+                    await self.conn.execute("ROLLBACK")
+                raise self._unwritable(exc) from exc
+
+    def _unwritable(self, exc: sqlite3.Error) -> StoreError:
+        return StoreError(
+            f"database {self.path} cannot be written ({exc}); is another program holding it, "
+            "is the file or its folder read-only, or is the disk full?"
+        )
 
     async def _configure(self) -> None:
         try:

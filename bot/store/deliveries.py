@@ -159,7 +159,10 @@ class DeliveryQueries:
         """Atomically mark up to `limit` due rows of active subscriptions `sending`, earliest first.
 
         `include_sending` also takes rows left `sending` (by a process that died mid-send);
-        only the owner of those guilds' shards should ask for it. Returns the claimed rows.
+        only the owner of those guilds' shards should ask for it. Taking such a row back is
+        not another attempt: a crash is not the row's failure, and counting it would make a
+        row that lived through a few restarts give up on its first transient error.
+        Returns the claimed rows.
         """
         statuses = "('pending', 'sending')" if include_sending else "('pending')"
         clause, shard_params = shard_clause("d.guild_id", shards)
@@ -167,7 +170,7 @@ class DeliveryQueries:
         async with self.db.transaction() as conn:
             rows = await conn.execute_fetchall(
                 f"""UPDATE deliveries SET status = 'sending', claimed_at = ?,
-                        attempts = attempts + 1
+                        attempts = attempts + (status = 'pending')
                     WHERE rowid IN (
                         SELECT d.rowid FROM {ACTIVE_JOIN}
                         WHERE d.status IN {statuses} AND d.due_at <= ?{clause}
@@ -213,10 +216,14 @@ class DeliveryQueries:
             key, "status = 'failed', detail = ?, settled_at = ?", [detail, to_db_time(now)]
         )
 
-    async def release(self, key: DeliveryKey, detail: str) -> bool:
-        """Put a row back to `pending` after a transient error (attempts kept, detail noted)."""
+    async def release(self, key: DeliveryKey, detail: str, *, count_attempt: bool = True) -> bool:
+        """Put a row back to `pending` after a transient error, noting why.
+
+        With `count_attempt` False the try is given back (a rate limit is no failure).
+        """
+        refund = "" if count_attempt else ", attempts = max(attempts - 1, 0)"
         return await self._settle(
-            key, "status = 'pending', claimed_at = NULL, detail = ?", [detail]
+            key, f"status = 'pending', claimed_at = NULL, detail = ?{refund}", [detail]
         )
 
     async def next_due(self, now: datetime, shards: Shards | None = None) -> list[datetime]:

@@ -157,6 +157,15 @@ class GuildQueries:
         clause, params = shard_clause("s.guild_id", shards)
         return await self._select(f"s.status = 'active'{clause}", params)
 
+    async def paused_for(self, reason: str) -> set[int]:
+        """The guilds with a subscription paused for exactly `reason`."""
+        rows = await self.db.conn.execute_fetchall(
+            "SELECT DISTINCT guild_id FROM subscriptions WHERE status = 'paused' "
+            "AND pause_reason = ?",
+            (reason,),
+        )
+        return {int(row[0]) for row in rows}
+
     async def for_event(self, event_ref: str) -> list[Subscription]:
         """Active subscriptions to one event (e.g. to re-plan them when it moves)."""
         return await self._select("s.event_ref = ? AND s.status = 'active'", [event_ref])

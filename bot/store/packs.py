@@ -510,6 +510,8 @@ def _read(path: Path) -> tuple[bytes, dict[str, Any]]:
         return raw, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PackError([f"{path}: TOML syntax error: {exc}"]) from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise PackError([f"{path}: arrays or tables are nested too deeply"]) from None
 
 
 def load_pack(path: Path | str) -> Pack:
@@ -975,44 +977,66 @@ async def _import_one(conn: aiosqlite.Connection, pack: Pack, imported_at: str) 
 
     person_name = {p.key: p.name for p in pack.people}
     character_name = {c.key: c.name for c in pack.characters}
+    folded: dict[str, str] = {}  # name -> fold(name): a big cast folds each name once
+
+    def fold_once(name: str) -> str:
+        found = folded.get(name)
+        if found is None:
+            found = folded[name] = fold(name)
+        return found
+
+    def search_text(name: str, others: Sequence[str]) -> str:
+        # fold(" ".join(names)) == the folded names joined by spaces (empty ones dropped)
+        return " ".join(f for f in (fold_once(n) for n in (name, *others)) if f)
+
     roles: dict[str, list[str]] = {}
     actors: dict[str, list[str]] = {}
     for casting in pack.castings:
         if casting.character is not None:
             roles.setdefault(casting.person, []).append(character_name[casting.character])
             actors.setdefault(casting.character, []).append(person_name[casting.person])
-    people: dict[str, int] = {}
-    for ordinal, person in enumerate(pack.people):
-        people[person.key] = await _insert(
-            conn,
-            """INSERT INTO people
-               (pack_id, source_id, key, ordinal, name, name_folded, search, about)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-            pack_id,
-            src[person.source],
-            person.key,
-            ordinal,
-            person.name,
-            fold(person.name),
-            fold(" ".join([person.name, *roles.get(person.key, [])])),
-            person.about,
-        )
-    characters: dict[str, int] = {}
-    for ordinal, character in enumerate(pack.characters):
-        characters[character.key] = await _insert(
-            conn,
-            """INSERT INTO characters
-               (pack_id, source_id, key, ordinal, name, name_folded, search, about)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-            pack_id,
-            src[character.source],
-            character.key,
-            ordinal,
-            character.name,
-            fold(character.name),
-            fold(" ".join([character.name, *actors.get(character.key, [])])),
-            character.about,
-        )
+    # Ids are given here rather than read back row by row, so that each table is one
+    # executemany: about ten times faster for a cast of thousands.
+    people = await _next_ids(conn, "people", [person.key for person in pack.people])
+    await conn.executemany(
+        """INSERT INTO people
+           (id, pack_id, source_id, key, ordinal, name, name_folded, search, about)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            (
+                people[person.key],
+                pack_id,
+                src[person.source],
+                person.key,
+                ordinal,
+                person.name,
+                fold_once(person.name),
+                search_text(person.name, roles.get(person.key, [])),
+                person.about,
+            )
+            for ordinal, person in enumerate(pack.people)
+        ],
+    )
+    characters = await _next_ids(conn, "characters", [c.key for c in pack.characters])
+    await conn.executemany(
+        """INSERT INTO characters
+           (id, pack_id, source_id, key, ordinal, name, name_folded, search, about)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            (
+                characters[character.key],
+                pack_id,
+                src[character.source],
+                character.key,
+                ordinal,
+                character.name,
+                fold_once(character.name),
+                search_text(character.name, actors.get(character.key, [])),
+                character.about,
+            )
+            for ordinal, character in enumerate(pack.characters)
+        ],
+    )
     await conn.executemany(
         """INSERT INTO castings
            (pack_id, source_id, season_id, person_id, character_id, ordinal, status, note)
@@ -1109,4 +1133,39 @@ async def _import_one(conn: aiosqlite.Connection, pack: Pack, imported_at: str) 
             for ordinal, n in enumerate(pack.notes)
         ],
     )
+    # A database still at schema 1 or 2 (built on purpose by upgrade tests) has no search
+    # index yet; migration 0003 builds it from the imported rows.
+    if await _fetch(conn, "SELECT 1 FROM sqlite_master WHERE name = 'search_items'"):
+        for statement in SEARCH_ITEMS:
+            await conn.execute(statement, {"pack": pack_id})
     return True
+
+
+# One row per searchable item and season it belongs to, in pack order (see migration 0003).
+SEARCH_ITEMS = (
+    """INSERT INTO search_items (season_id, kind, item_id, key, ordinal, name_folded, search)
+       SELECT m.season_id, 'character', x.id, x.key, x.ordinal, x.name_folded, x.search
+       FROM (SELECT season_id, character_id AS item_id FROM castings
+             WHERE pack_id = :pack AND character_id IS NOT NULL
+             UNION SELECT st.season_id, sc.character_id FROM storyline_characters sc
+                   JOIN storylines st ON st.id = sc.storyline_id WHERE st.pack_id = :pack) m
+       JOIN characters x ON x.id = m.item_id
+       ORDER BY m.season_id, x.ordinal""",
+    """INSERT INTO search_items (season_id, kind, item_id, key, ordinal, name_folded, search)
+       SELECT m.season_id, 'person', x.id, x.key, x.ordinal, x.name_folded, x.search
+       FROM (SELECT season_id, person_id AS item_id FROM castings WHERE pack_id = :pack
+             UNION SELECT q.season_id, qp.person_id FROM quote_people qp
+                   JOIN quotes q ON q.id = qp.quote_id WHERE q.pack_id = :pack) m
+       JOIN people x ON x.id = m.item_id
+       ORDER BY m.season_id, x.ordinal""",
+    """INSERT INTO search_items (season_id, kind, item_id, key, ordinal, name_folded, search)
+       SELECT season_id, 'storyline', id, key, ordinal, title_folded, search FROM storylines
+       WHERE pack_id = :pack ORDER BY season_id, ordinal""",
+)
+
+
+async def _next_ids(conn: aiosqlite.Connection, table: str, keys: Sequence[str]) -> dict[str, int]:
+    """Fresh row ids for `keys`, in order, above every id in `table` (inside the transaction)."""
+    rows = await _fetch(conn, f"SELECT coalesce(max(id), 0) AS top FROM {table}")
+    top = int(rows[0]["top"])
+    return {key: top + i for i, key in enumerate(keys, start=1)}

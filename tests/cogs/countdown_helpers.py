@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+from bot.client import FanBot
 from bot.emulator import Emulator, Guild, Message, Role
+from bot.store.countdown_models import Delivery
 
 PREMIERE = datetime(2023, 8, 3, 7, 0, tzinfo=UTC)
 PREMIERE_REF = "heartstopper/2/premiere"
@@ -36,4 +38,21 @@ async def wait_for(condition: object, within: float = 30.0, what: str = "conditi
     while not condition():
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def settled_history(
+    bot: FanBot, guild: Guild, count: int, within: float = 30.0
+) -> list[Delivery]:
+    """The guild's settled reminders once `count` of them are recorded.
+
+    A post lands in the channel a moment before the bot records it as sent.
+    """
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        history = await bot.store.deliveries.history(guild.id, PREMIERE_REF, 50)
+        if len(history) >= count:
+            return history
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"only {len(history)} of {count} reminders were recorded")
         await asyncio.sleep(0.05)

@@ -23,6 +23,7 @@ from tests.cogs.countdown_helpers import (
     add_fan_server,
     headlines,
     posts,
+    settled_history,
     wait_for,
 )
 from tests.cogs.helpers import visible_text
@@ -168,12 +169,8 @@ async def test_every_milestone_once_in_order_to_many_servers(
             within=40,
             what="four posts in every server",
         )
+        sent = [row for guild, _ in servers for row in await settled_history(bot, guild, 4)]
         counts = await bot.store.deliveries.counts(PREMIERE_REF)
-        sent = [
-            row
-            for guild, _ in servers
-            for row in await bot.store.deliveries.history(guild.id, PREMIERE_REF, 10)
-        ]
     assert counts == {"sent": 24}
     jitter = clock.span(0.5)  # what the dispatcher allows a wake-up to run late
     for row in sent:  # never early, and taken on time by the bot's clock
@@ -210,6 +207,8 @@ async def test_429_storm_during_fan_out_loses_nothing(
             within=60,
             what="one post in every server",
         )
+        for guild, _ in servers:
+            await settled_history(bot, guild, 1)
         counts = await bot.store.deliveries.counts(PREMIERE_REF)
     assert emulator.rate_limited > 0
     assert counts == {"sent": 12}
@@ -244,8 +243,7 @@ async def test_late_start_inside_grace_posts_only_the_latest(
         await emulator.slash("countdown setup", channel=world.announcements, milestones="2d,1d")
     # Offline until an hour after the 1d milestone (grace: 2.4 hours).
     async with running_bot(emulator, settings, clock=frozen_at(timedelta(hours=23))) as bot:
-        await wait_for(lambda: len(posts(emulator, world.guild)) == 1, what="the late post")
-        history = await bot.store.deliveries.history(world.guild.id, PREMIERE_REF, 5)
+        history = await settled_history(bot, world.guild, 2)
         status = visible_text(await emulator.slash("countdown status"))
     assert headlines(posts(emulator, world.guild)) == ["One day to go!"]
     assert {h.milestone: h.status for h in history} == {
@@ -409,10 +407,28 @@ async def test_a_server_error_is_retried_later_not_lost(
     emulator.inject_fault("POST", r"^/channels/\d+/messages$", 503, times=1)
     just_after = Clock(PREMIERE + timedelta(seconds=5), speed=1)
     async with running_bot(emulator, settings, clock=just_after) as bot:
-        await wait_for(lambda: len(posts(emulator, world.guild)) == 1, what="the retried post")
-        history = await bot.store.deliveries.history(world.guild.id, PREMIERE_REF, 5)
+        history = await settled_history(bot, world.guild, 1)
     assert [(h.milestone, h.status, h.attempts) for h in history] == [("0", "sent", 2)]
     bodies = [b for m, p, b in emulator.requests if m == "POST" and p.endswith("/messages")]
     assert len(bodies) == 2
     assert all(b["enforce_nonce"] is True for b in bodies)
     assert bodies[0]["nonce"] == bodies[1]["nonce"]  # the same nonce: never a second post
+
+
+async def test_a_long_rate_limit_storm_delays_but_never_drops(
+    emulator: Emulator, world: DemoWorld, settings: Settings
+) -> None:
+    async with running_bot(emulator, settings, clock=frozen_at(timedelta(days=3))):
+        await emulator.slash("countdown setup", channel=world.announcements, milestones="0")
+    # Every try of the post meets a 429 for longer than the bot's five tries would last.
+    emulator.inject_fault(
+        "POST",
+        r"^/channels/\d+/messages$",
+        429,
+        times=6,
+        body={"message": "You are being rate limited.", "retry_after": 0.01, "global": False},
+    )
+    just_after = Clock(PREMIERE + timedelta(seconds=5), speed=1)
+    async with running_bot(emulator, settings, clock=just_after) as bot:
+        history = await settled_history(bot, world.guild, 1, within=60)
+    assert [(h.milestone, h.status) for h in history] == [("0", "sent")]

@@ -56,3 +56,27 @@ async def test_concurrency_is_bounded() -> None:
 def test_rate_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         Pacer(0)
+
+
+async def test_pacer_catches_up_a_short_pause_without_exceeding_the_window() -> None:
+    pacer = Pacer(rate=1000, margin=0.9, burst=25)  # 900/s, catch-up of 25
+    assert pacer.burst == 25
+    loop = asyncio.get_running_loop()
+    starts: list[float] = []
+
+    async def record(_: int) -> None:
+        starts.append(loop.time())
+
+    await fan_out(range(100), record, pacer, concurrency=100)
+    await asyncio.sleep(0.2)
+    await fan_out(range(300), record, pacer, concurrency=300)
+    # Never more than rate * margin + burst + 1 (= 926) starts in any one-second window.
+    assert max(sum(1 for t in starts if s <= t < s + 1.0) for s in starts) <= 926
+    # The burst after the pause: the first 26 of the second batch start at once.
+    second = starts[100:]
+    assert second[25] - second[0] < 0.02
+
+
+def test_default_burst_is_an_eighth_of_the_slack() -> None:
+    assert Pacer(500).burst == 2
+    assert Pacer(50).burst == 0

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -245,3 +246,21 @@ async def test_pause_and_resume_leave_stopped_alone(store: Store) -> None:
     sub = await store.guilds.get(1, REF)
     assert sub is not None
     assert sub.status == "stopped"
+
+
+async def test_paused_for_lists_guilds_paused_for_that_reason(tmp_path: Path) -> None:
+    async with await Store.open(tmp_path / "g.sqlite3") as store:
+        now = datetime(2023, 7, 1, tzinfo=UTC)
+        for guild in (1, 2, 3):
+            await store.guilds.subscribe(
+                guild,
+                "heartstopper/2/premiere",
+                channel_id=9,
+                role_id=None,
+                milestones="1d",
+                now=now,
+            )
+        await store.guilds.pause(1, "removed", now)
+        await store.guilds.pause(2, "lost permission", now)
+        assert await store.guilds.paused_for("removed") == {1}
+        assert await store.guilds.paused_for("nothing") == set()

@@ -1,0 +1,135 @@
+"""Command overhead: /character and its autocomplete, fanbot against a bare discord.py bot.
+
+Both bots run in this process against one in-process emulator, with the same discord.py,
+one after the other in alternating rounds (bare, fanbot, fanbot with its content cache
+off, and again) so that drift of a noisy machine hits all of them. The bare bot is an
+AutoShardedBot with the same intents whose /character answers a constant string and whose
+autocomplete offers one constant choice.
+A round trip is the emulator sending INTERACTION_CREATE until it has the bot's answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from benchmarks.common import REPO, summary_ms
+from bot.client import FanBot, minimal_intents
+from bot.config import Settings
+from bot.emulator import Emulator, populate_demo_world
+from bot.endpoints import point_discord_at, silence_voice_warnings
+
+
+class BareBot(commands.AutoShardedBot):
+    """discord.py and nothing else: /character answers a constant string."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=minimal_intents(),
+            help_command=None,
+            guild_ready_timeout=0.05,
+        )
+
+    async def setup_hook(self) -> None:
+        @app_commands.command(name="character", description="A character")
+        async def character(interaction: discord.Interaction, name: str) -> None:
+            await interaction.response.send_message("Nick Nelson is played by Kit Connor.")
+
+        @character.autocomplete("name")
+        async def names(interaction: discord.Interaction, current: str) -> list[Any]:
+            return [app_commands.Choice(name="Nick Nelson — Kit Connor", value="nick-nelson")]
+
+        self.tree.add_command(character)
+        await self.tree.sync()
+
+
+@contextlib.asynccontextmanager
+async def running(bot: commands.AutoShardedBot, emulator: Emulator) -> AsyncIterator[None]:
+    point_discord_at(emulator.api_base, emulator.gateway_url)
+    silence_voice_warnings()
+    runner = asyncio.create_task(bot.start(emulator.token))
+    try:
+        await asyncio.wait_for(bot.wait_until_ready(), 60)
+        for _ in range(600):  # commands synced
+            if emulator.commands.listing(None):
+                break
+            await asyncio.sleep(0.05)
+        yield
+    finally:
+        await bot.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
+
+
+async def measure(emulator: Emulator, n: int) -> tuple[list[float], list[float]]:
+    slash: list[float] = []
+    complete: list[float] = []
+    for i in range(n + 5):
+        start = time.perf_counter()
+        await emulator.slash("character", name="Nick")
+        middle = time.perf_counter()
+        await emulator.autocomplete("character", "name", "ni")
+        end = time.perf_counter()
+        if i >= 5:  # warm-up
+            slash.append(middle - start)
+            complete.append(end - middle)
+    return slash, complete
+
+
+async def run(n: int = 300, rounds: int = 2) -> dict[str, Any]:
+    logging.getLogger("discord").setLevel(logging.ERROR)
+    variants = ("bare", "fanbot", "fanbot_uncached")
+    results: dict[str, dict[str, list[float]]] = {
+        name: {"slash": [], "autocomplete": []} for name in variants
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = dataclasses.replace(
+            Settings(),
+            db_path=Path(tmp) / "fanbot.sqlite3",
+            content_dir=REPO / "data" / "content",
+        )
+        async with Emulator() as emulator:
+            populate_demo_world(emulator)
+            for _ in range(rounds):
+                for name in variants:
+                    bot: commands.AutoShardedBot = (
+                        BareBot() if name == "bare" else FanBot(settings, guild_ready_timeout=0.05)
+                    )
+                    async with running(bot, emulator):
+                        if isinstance(bot, FanBot) and name == "fanbot_uncached":
+                            bot.store.content.cache_size = 0  # every answer from SQLite
+                        slash, complete = await measure(emulator, n)
+                    results[name]["slash"] += slash
+                    results[name]["autocomplete"] += complete
+    out: dict[str, Any] = {"iterations": n * rounds}
+    for what in ("slash", "autocomplete"):
+        ours = summary_ms(results["fanbot"][what])
+        bare = summary_ms(results["bare"][what])
+        uncached = summary_ms(results["fanbot_uncached"][what])
+        out[what] = {
+            "fanbot": ours,
+            "bare": bare,
+            "fanbot_uncached": uncached,
+            "median_ratio": round(ours["median_ms"] / bare["median_ms"], 3),
+            "p99_ratio": round(ours["p99_ms"] / bare["p99_ms"], 3),
+            "uncached_median_ratio": round(uncached["median_ms"] / bare["median_ms"], 3),
+        }
+    return out
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(asyncio.run(run(50, 1)), indent=2))

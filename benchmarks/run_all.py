@@ -1,0 +1,210 @@
+"""`make bench`: run every benchmark, print the table, write benchmarks/results.json.
+
+`--smoke` runs each script with tiny sizes (CI, tests/test_benchmarks_smoke.py): the
+figures mean nothing then; it only proves the scripts still run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks import bench_commands, bench_fanout, bench_memory, bench_store
+from benchmarks.common import REPO, machine, table
+
+FULL = {
+    "commands": {"n": 300, "rounds": 2},
+    "store": {"people": 100_000, "characters": 100_000, "typed": 300},
+    "fanout": {"servers": 5000, "limit": 500.0, "lead": 20.0},
+    "memory": {"servers": 10_000, "shards": 4, "small": 2500},
+}
+SMOKE = {
+    "commands": {"n": 5, "rounds": 1},
+    "store": {"people": 1500, "characters": 1500, "typed": 20},
+    "fanout": {"servers": 40, "limit": 100.0, "lead": 5.0},
+    "memory": {"servers": 20, "shards": 1, "small": None},
+}
+
+
+STEPS: dict[str, Callable[..., Awaitable[dict[str, Any]]]] = {
+    "commands": bench_commands.run,
+    "store": bench_store.run,
+    "fanout": bench_fanout.run,
+    "memory": bench_memory.run,
+}
+
+
+async def isolated(name: str, sizes: dict[str, Any]) -> dict[str, Any]:
+    """Run one benchmark in a fresh process, so that none inherits another's heap or loop."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "benchmarks.run_all",
+        "--one",
+        name,
+        json.dumps(sizes),
+        cwd=REPO,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"benchmark {name} failed (exit {process.returncode})")
+    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    return result
+
+
+def verdict(ok: bool, text: str) -> str:
+    return f"{text}: {'met' if ok else 'NOT met'}"
+
+
+def rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    out: list[tuple[str, str, str, str]] = []
+    c = r["commands"]
+    for what, label in (("slash", "/character"), ("autocomplete", "/character autocomplete")):
+        f = c[what]
+        out.append(
+            (
+                f"{label} round trip, median",
+                f"{f['fanbot']['median_ms']:.2f} ms",
+                f"{f['bare']['median_ms']:.2f} ms (bare)",
+                verdict(f["median_ratio"] <= 1.10, f"<= 1.10x, {f['median_ratio']:.2f}x"),
+            )
+        )
+        out.append(
+            (
+                f"{label} round trip, p99",
+                f"{f['fanbot']['p99_ms']:.2f} ms",
+                f"{f['bare']['p99_ms']:.2f} ms (bare)",
+                f"{f['p99_ratio']:.2f}x",
+            )
+        )
+        out.append(
+            (
+                f"{label}, cache off, median",
+                f"{f['fanbot_uncached']['median_ms']:.2f} ms",
+                f"{f['bare']['median_ms']:.2f} ms (bare)",
+                f"{f['uncached_median_ratio']:.2f}x (for information)",
+            )
+        )
+    s = r["store"]
+    n = f"{s['characters'] // 1000}k+{s['people'] // 1000}k"
+    out.append(
+        (
+            f"autocomplete p99, {n} names",
+            f"{s['autocomplete']['p99_ms']:.2f} ms",
+            f"{s['raw_sqlite3']['p99_ms']:.2f} ms (raw sqlite3)",
+            verdict(
+                s["autocomplete"]["p99_ms"] <= 5 and s["p99_ratio"] <= 2,
+                f"<= 5 ms and <= 2x, {s['p99_ratio']:.2f}x",
+            ),
+        )
+    )
+    out.append(
+        (
+            "autocomplete median",
+            f"{s['autocomplete']['median_ms']:.2f} ms",
+            f"{s['raw_sqlite3']['median_ms']:.2f} ms (raw sqlite3)",
+            f"{s['median_ratio']:.2f}x",
+        )
+    )
+    if s["short_misses"]:
+        out.append(
+            (
+                "autocomplete, 2-letter misses",
+                f"{s['short_misses']['p99_ms']:.2f} ms p99",
+                "-",
+                "worst case, outside the mix",
+            )
+        )
+    out.append(
+        (
+            "pack load + import",
+            f"{s['load_s']:.2f} s + {s['import_s']:.2f} s",
+            f"{s['pack_mb']} MB of TOML",
+            "reported",
+        )
+    )
+    out.append(("database size", f"{s['db_mb']} MB", f"FTS5 index {s['fts_mb']} MB", "reported"))
+    f = r["fanout"]
+    out.append(
+        (
+            f"fan-out to {f['servers']} servers",
+            f"{f['achieved_per_s']:.1f}/s in {f['span_s']:.2f} s",
+            f"limit {f['limit_per_s']:g}/s (floor {f['floor_s']:.2f} s)",
+            verdict(f["achieved_of_limit"] >= 0.95, f">= 95%, {f['achieved_of_limit']:.1%}"),
+        )
+    )
+    ok = f["rate_limited_429"] == 0 and f["duplicates"] == 0
+    out.append(
+        (
+            "fan-out 429s / duplicates / sent",
+            f"{f['rate_limited_429']} / {f['duplicates']} / {f['outbox'].get('sent', 0)}",
+            "-",
+            verdict(ok and f["outbox"].get("sent", 0) == f["servers"], "0 / 0 / all"),
+        )
+    )
+    m = r["memory"]
+    label = f"{m['servers']} servers, {m['shards']} shards"
+    out.append(
+        (
+            f"RSS when ready, {label}",
+            f"{m['fanbot']['rss_mib']} MiB",
+            f"{m['bare']['rss_mib']} MiB (bare)",
+            verdict(m["rss_ratio"] <= 1.15, f"<= 1.15x, {m['rss_ratio']:.2f}x"),
+        )
+    )
+    if "marginal_kib_per_server" in m:
+        k = m["marginal_kib_per_server"]
+        out.append(
+            ("RSS per extra server", f"{k['fanbot']} KiB", f"{k['bare']} KiB (bare)", "reported")
+        )
+    out.append(
+        (
+            "time to ready",
+            f"{m['fanbot']['ready_s']:.2f} s",
+            f"{m['bare']['ready_s']:.2f} s (bare)",
+            "reported",
+        )
+    )
+    return out
+
+
+async def main(smoke: bool, out: Path) -> dict[str, Any]:
+    sizes = SMOKE if smoke else FULL
+    results: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "smoke": smoke,
+        "machine": machine(),
+        "sizes": sizes,
+    }
+    for name in STEPS:
+        started = time.perf_counter()
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        results[name] = await isolated(name, sizes[name])
+        results[name]["took_s"] = round(time.perf_counter() - started, 1)
+    results["table"] = [list(row) for row in rows(results)]
+    return results
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run_all", description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: check the scripts run")
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results.json")
+    parser.add_argument("--one", nargs=2, metavar=("NAME", "SIZES"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        name, sizes = args.one
+        print(json.dumps(asyncio.run(STEPS[name](**json.loads(sizes)))))
+        sys.exit(0)
+    found = asyncio.run(main(args.smoke, args.out))
+    args.out.write_text(json.dumps(found, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"machine: {found['machine']['cpu']}, {found['machine']['cores']} cores")
+    print(table([tuple(row) for row in found["table"]]))  # type: ignore[misc]
+    print(f"written to {args.out}")

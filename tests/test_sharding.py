@@ -1,0 +1,100 @@
+"""Two bot processes, each running half the shards, on one database: every guild served once."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.emulator import Emulator
+from bot.emulator.crowd import add_crowd, shard_of
+from bot.store import Store
+from tests.conftest import BUNDLED_CONTENT, REPO
+from tests.test_cli import cli_env
+
+PREMIERE = datetime(2023, 8, 3, 7, tzinfo=UTC)
+EVENT = "heartstopper/2/premiere"
+GUILDS = 40
+SHARDS = 2
+POSTED = re.compile(r"posted 0 for heartstopper/2/premiere in guild (\d+)")
+
+
+async def test_two_processes_post_to_every_guild_exactly_once(tmp_path: Path) -> None:
+    emulator = Emulator(shard_count=SHARDS)
+    await emulator.start()
+    guilds = add_crowd(emulator, GUILDS)
+    channels = {g.id: emulator.channel(g, "announcements") for g in guilds}
+    db = tmp_path / "fanbot.sqlite3"
+    async with await Store.open(db) as store:
+        await store.import_dir(BUNDLED_CONTENT)
+        for guild in guilds:
+            await store.guilds.subscribe(
+                guild.id,
+                EVENT,
+                channel_id=channels[guild.id].id,
+                role_id=None,
+                milestones="0",
+                now=PREMIERE - timedelta(days=1),
+            )
+    start = (PREMIERE - timedelta(seconds=5)).isoformat()
+    processes = []
+    for shard in range(SHARDS):
+        env = cli_env(
+            tmp_path,
+            DISCORD_TOKEN=emulator.token,
+            DISCORD_API_BASE=emulator.api_base,
+            DISCORD_GATEWAY_URL=emulator.gateway_url,
+            FANBOT_DB=str(db),
+            FANBOT_CLOCK_START=start,
+            FANBOT_CLOCK_SPEED="1",
+            FANBOT_SHARD_COUNT=str(SHARDS),
+            FANBOT_SHARD_IDS=str(shard),
+            FANBOT_LOG_LEVEL="INFO",
+            PYTHONPATH=str(REPO),
+        )
+        processes.append(
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                cwd=tmp_path,
+                env=env,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+        )
+    logs: list[str] = []
+    try:
+        for _ in range(1200):  # the premiere is 5 s after each process starts
+            if sum(len(emulator.channel_messages(c)) for c in channels.values()) >= GUILDS:
+                break
+            if any(p.returncode is not None for p in processes):
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.0)  # time for a (wrong) second post to show up
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.send_signal(signal.SIGINT)
+        for process in processes:
+            _, err = await asyncio.wait_for(process.communicate(), 30)
+            logs.append(err.decode())
+        await emulator.stop()
+    emulator.assert_no_breaches()
+
+    for shard, process in enumerate(processes):
+        assert process.returncode == 0, logs[shard]
+    for guild in guilds:
+        assert len(emulator.channel_messages(channels[guild.id])) == 1, guild.name
+    for shard, log in enumerate(logs):
+        served = [int(found) for found in POSTED.findall(log)]
+        assert served, log
+        assert {shard_of(g, SHARDS) for g in served} == {shard}
+    served_by = [int(found) for log in logs for found in POSTED.findall(log)]
+    assert sorted(served_by) == sorted(g.id for g in guilds)
+    async with await Store.open(db) as store:
+        assert await store.deliveries.counts(EVENT) == {"sent": GUILDS}
