@@ -13,6 +13,7 @@ stops at the first `limit` rows in pack order, so a search costs about the same 
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import functools
 import sqlite3
@@ -263,18 +264,32 @@ def _search_sql(kind: _Searchable, tokens: Sequence[str], params: dict[str, obje
         ORDER BY h.rank, h.id"""
 
 
+SIMILAR = 0.6  # difflib ratio from which a name counts as "close"
+
+
 def _closest(text: str, names: Sequence[str], limit: int) -> list[str]:
     """Names that look like `text`, best first: whole-name or single-word similarity."""
     folded = fold(text[:MAX_QUERY])
     if not folded:
         return []
+    # SequenceMatcher keeps what it learnt about its second sequence, and its cheap upper
+    # bounds skip most names before the full ratio: thousands of names stay fast.
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(folded)
     scored: list[tuple[float, int, str]] = []
     for position, name in enumerate(names):
         candidate = fold(name)
-        pieces = [candidate, *candidate.split()]
-        score = max(difflib.SequenceMatcher(None, folded, piece).ratio() for piece in pieces)
-        if score >= 0.6:
-            scored.append((-score, position, name))
+        best = 0.0
+        for piece in (candidate, *candidate.split()):
+            matcher.set_seq1(piece)
+            if (
+                matcher.real_quick_ratio() >= SIMILAR
+                and matcher.quick_ratio() >= SIMILAR
+                and (score := matcher.ratio()) > best
+            ):
+                best = score
+        if best >= SIMILAR:
+            scored.append((-best, position, name))
     scored.sort()
     return [name for _, _, name in scored[:limit]]
 
@@ -542,7 +557,8 @@ class ContentQueries:
                 {"season": season_id, "kind": kind.kind},
             )
             names = [str(row["name"]) for row in rows if str(row["name"]) not in found]
-            found.extend(_closest(text, names, limit - len(found)))
+            # off the event loop: a large cast takes a noticeable moment
+            found.extend(await asyncio.to_thread(_closest, text, names, limit - len(found)))
         return found[:limit]
 
     @_cached
