@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import discord
@@ -9,7 +10,7 @@ from discord import app_commands
 
 from bot.errors import UserFacingError
 from bot.render import no_season
-from bot.store.models import Season
+from bot.store.models import Choice, Season
 
 if TYPE_CHECKING:
     from bot.client import FanBot
@@ -37,6 +38,20 @@ async def season_or_default(interaction: discord.Interaction) -> Season | None:
     if isinstance(choice, str) and choice:
         return await content.season_by_choice(choice)
     return await content.resolve_season()
+
+
+async def choices_in_season(
+    interaction: discord.Interaction,
+    current: str,
+    search: Callable[[int, str], Awaitable[list[Choice]]],
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete from `search` (a store lookup) in the season the options name so far."""
+    season = await season_or_default(interaction)
+    if season is None:
+        return []
+    return [
+        app_commands.Choice(name=c.name, value=c.value) for c in await search(season.id, current)
+    ]
 
 
 async def show_autocomplete(

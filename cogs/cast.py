@@ -12,12 +12,9 @@ from discord.ext import commands
 
 from bot import render
 from bot.client import FanBot
-from bot.seasons import SHOW_DESCRIPTION, season_for, season_or_default, show_autocomplete
-from bot.store.models import CastFilter, Casting, Choice, Season
-
-
-def _choices(found: list[Choice]) -> list[app_commands.Choice[str]]:
-    return [app_commands.Choice(name=c.name, value=c.value) for c in found]
+from bot.errors import UserFacingError
+from bot.seasons import SHOW_DESCRIPTION, choices_in_season, season_for, show_autocomplete
+from bot.store.models import CastFilter, Casting, Season
 
 
 class CastPageButton(
@@ -124,11 +121,9 @@ class Cast(commands.Cog):
         profile = await content.character(season.id, name)
         if profile is None:
             suggestions = await content.suggest_characters(season.id, name)
-            text = render.not_found("character", name, season, suggestions)
             if not suggestions and (actor := await content.person(season.id, name)):
-                text = render.actor_not_character(actor.name, season)
-            await interaction.response.send_message(text, ephemeral=True)
-            return
+                raise UserFacingError(render.actor_not_character(actor.name, season))
+            raise UserFacingError(render.not_found("character", name, season, suggestions))
         await interaction.response.send_message(embed=render.character(season, profile))
 
     @character.autocomplete("name")
@@ -136,10 +131,9 @@ class Cast(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Characters whose name (or actor) matches what the user typed."""
-        season = await season_or_default(interaction)
-        if season is None:
-            return []
-        return _choices(await self.bot.store.content.character_choices(season.id, current))
+        return await choices_in_season(
+            interaction, current, self.bot.store.content.character_choices
+        )
 
     @app_commands.command(name="actor")
     @app_commands.describe(name="The actor's name (start typing)", show=SHOW_DESCRIPTION)
@@ -156,9 +150,7 @@ class Cast(commands.Cog):
         profile = await content.person(season.id, name)
         if profile is None:
             suggestions = await content.suggest_people(season.id, name)
-            text = render.not_found("cast member", name, season, suggestions)
-            await interaction.response.send_message(text, ephemeral=True)
-            return
+            raise UserFacingError(render.not_found("cast member", name, season, suggestions))
         await interaction.response.send_message(embed=render.person(profile))
 
     @actor.autocomplete("name")
@@ -166,10 +158,7 @@ class Cast(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Actors whose name (or character) matches what the user typed."""
-        season = await season_or_default(interaction)
-        if season is None:
-            return []
-        return _choices(await self.bot.store.content.person_choices(season.id, current))
+        return await choices_in_season(interaction, current, self.bot.store.content.person_choices)
 
 
 async def setup(bot: FanBot) -> None:

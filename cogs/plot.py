@@ -8,7 +8,8 @@ from discord.ext import commands
 
 from bot import render
 from bot.client import FanBot
-from bot.seasons import SHOW_DESCRIPTION, season_for, season_or_default, show_autocomplete
+from bot.errors import UserFacingError
+from bot.seasons import SHOW_DESCRIPTION, choices_in_season, season_for, show_autocomplete
 from bot.store.models import EventKind
 
 SHOWCASE_KINDS: tuple[EventKind, ...] = ("trailer", "first_look", "first_scene")
@@ -44,9 +45,7 @@ class Plot(commands.Cog):
         item = await content.storyline(season.id, storyline)
         if item is None:
             suggestions = await content.suggest_storylines(season.id, storyline)
-            text = render.not_found("storyline", storyline, season, suggestions)
-            await interaction.response.send_message(text, ephemeral=True)
-            return
+            raise UserFacingError(render.not_found("storyline", storyline, season, suggestions))
         await interaction.response.send_message(embed=render.storyline(season, item))
 
     @plot.autocomplete("storyline")
@@ -54,11 +53,9 @@ class Plot(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Storylines whose title matches what the user typed."""
-        season = await season_or_default(interaction)
-        if season is None:
-            return []
-        found = await self.bot.store.content.storyline_choices(season.id, current)
-        return [app_commands.Choice(name=c.name, value=c.value) for c in found]
+        return await choices_in_season(
+            interaction, current, self.bot.store.content.storyline_choices
+        )
 
     @app_commands.command(name="premiere")
     @app_commands.describe(show=SHOW_DESCRIPTION)
