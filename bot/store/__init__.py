@@ -21,6 +21,7 @@ from bot.store.countdown_models import (
 from bot.store.db import Database, StoreError
 from bot.store.deliveries import DeliveryQueries
 from bot.store.guilds import GuildQueries
+from bot.store.importer import import_packs
 from bot.store.models import (
     CastFilter,
     Casting,
@@ -38,7 +39,7 @@ from bot.store.models import (
     Storyline,
     StorylineSummary,
 )
-from bot.store.packs import Pack, PackError, import_packs, load_dir, load_pack
+from bot.store.packs import Pack, PackError, load_dir, load_pack
 
 __all__ = [
     "CastFilter",
