@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -57,6 +58,11 @@ async def _run_bot(settings: Settings, *, sync_only: bool) -> int:
     point_discord_at(settings.api_base, settings.gateway_url)
     silence_voice_warnings()
     bot = FanBot(settings)
+    # A service manager stops the bot with SIGTERM: close cleanly, as Ctrl-C does.
+    closing: set[asyncio.Task[None]] = set()
+    asyncio.get_running_loop().add_signal_handler(
+        signal.SIGTERM, lambda: closing.add(asyncio.create_task(bot.close()))
+    )
     try:
         async with bot:
             if sync_only:

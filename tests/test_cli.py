@@ -71,8 +71,9 @@ async def test_rejected_token_is_one_clear_line(
     assert secret not in out + err
 
 
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
 async def test_run_serves_an_emulator_in_another_process(
-    tmp_path: Path, emulator: Emulator, world: DemoWorld
+    tmp_path: Path, emulator: Emulator, world: DemoWorld, stop: signal.Signals
 ) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -98,7 +99,7 @@ async def test_run_serves_an_emulator_in_another_process(
         reply = await emulator.slash("character", name="Nick")
         assert "Kit Connor" in visible_text(reply)
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         out, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0, err.decode()
     assert emulator.token not in (out + err).decode()
