@@ -301,18 +301,26 @@ def trailers(season: Season, events: Sequence[Event]) -> discord.Embed:
 # ---------------------------------------------------------------- about and errors
 
 
-def reminder(season: Season, event: Event, milestone: str) -> discord.Embed:
-    """A countdown post: the milestone, the show, when and where."""
+def reminder(season: Season, event: Event, milestone: str, due_at: datetime) -> discord.Embed:
+    """A countdown post: the milestone, the show, when and where.
+
+    The embed carries its due time as its timestamp, which also lets the bot recognise
+    its own post in a channel's history after a crash.
+    """
     platform = event.platform or season.platform
     where = f" on {platform}" if platform else ""
     if event.starts_at is None:
-        return _embed(headline(milestone), f"**{season.label}** arrives{where} soon.")
+        embed = _embed(headline(milestone), f"**{season.label}** arrives{where} soon.")
+        embed.timestamp = due_at
+        return embed
     if milestone == "0":
         text = f"**{season.label}** is out now{where}! Enjoy, and no spoilers for the others."
     else:
         when = f"{timestamp(event.starts_at, 'F')} ({timestamp(event.starts_at, 'R')})"
         text = f"**{season.label}** arrives{where} {when}."
-    return _footer(_embed(headline(milestone), text), "Countdown by fanbot")
+    embed = _embed(headline(milestone), text)
+    embed.timestamp = due_at
+    return _footer(embed, "Countdown by fanbot")
 
 
 def _delivery_outcome(row: Delivery) -> str:

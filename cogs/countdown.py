@@ -334,7 +334,7 @@ class Countdown(commands.GroupCog, group_name="countdown"):
         note = f"Next post, {render.timestamp(row.due_at, 'R')} in <#{row.channel_id}>:"
         await interaction.response.send_message(
             "\n".join(p for p in (note, content) if p),
-            embed=render.reminder(season, item, row.milestone),
+            embed=render.reminder(season, item, row.milestone, row.due_at),
             ephemeral=True,
         )
 

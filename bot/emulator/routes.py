@@ -92,7 +92,12 @@ class RestHandlers:
     application_id: int
     shard_count: int
     ack_deadline: float
+    nonce_window: float
     _message_listeners: list[Callable[[Message], Awaitable[None] | None]]
+
+    def channel_messages(self, channel: Channel) -> list[Message]:
+        """Messages in a channel, oldest first (the emulator's)."""
+        raise NotImplementedError
 
     @property
     def gateway_url(self) -> str:
@@ -398,7 +403,7 @@ class RestHandlers:
                     existing.channel_id == channel.id
                     and existing.nonce == nonce
                     and existing.author.id == self.bot_user.id
-                    and self._age(existing) < NONCE_WINDOW_SECONDS
+                    and self._age(existing) < self.nonce_window
                 ):
                     return self._json(existing.to_json())
         message = self._store_message(channel.id, body, flags=0, nonce=nonce)
@@ -417,6 +422,24 @@ class RestHandlers:
         if message is None or message.channel_id != channel.id or message.deleted:
             raise ApiError(404, 10008, "Unknown Message")
         return guild, channel, message
+
+    async def _list_messages(
+        self, request: web.Request, body: Any, channel_id: str
+    ) -> web.Response:
+        guild, channel = self._channel(channel_id)
+        self._require(guild, channel, "read_message_history")
+        try:
+            limit = min(max(int(request.query.get("limit", "50")), 1), 100)
+            before = int(request.query.get("before", "0")) or None
+            after = int(request.query.get("after", "0"))
+        except ValueError:
+            raise ApiError(400, 50035, "Invalid Form Body") from None
+        found = [
+            m
+            for m in reversed(self.channel_messages(channel))
+            if (before is None or m.id < before) and m.id > after
+        ]
+        return self._json([m.to_json() for m in found[:limit]])
 
     async def _get_message(
         self, request: web.Request, body: Any, channel_id: str, message_id: str

@@ -39,6 +39,7 @@ from bot.emulator.routes import (
     INTERACTION_AUTOCOMPLETE,
     INTERACTION_COMMAND,
     INTERACTION_COMPONENT,
+    NONCE_WINDOW_SECONDS,
     ApiError,
     Interaction,
     RestHandlers,
@@ -181,6 +182,7 @@ class Emulator(RestHandlers):
         self.shard_count = shard_count
         self.heartbeat_ms = heartbeat_ms
         self.ack_deadline = ack_deadline
+        self.nonce_window: float = NONCE_WINDOW_SECONDS
         self.global_rate_limit = global_rate_limit
         self.max_guilds_per_shard = max_guilds_per_shard
         self.application_id = self.ids.next()
@@ -882,6 +884,7 @@ class Emulator(RestHandlers):
             ),
             (("GET", r"/channels/(\d+)"), self._get_channel),
             (("POST", r"/channels/(\d+)/messages"), self._create_message),
+            (("GET", r"/channels/(\d+)/messages"), self._list_messages),
             (("GET", r"/channels/(\d+)/messages/(\d+)"), self._get_message),
             (("PATCH", r"/channels/(\d+)/messages/(\d+)"), self._edit_message),
             (("DELETE", r"/channels/(\d+)/messages/(\d+)"), self._delete_message),

@@ -25,9 +25,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import render
 from bot.reminders.fanout import Pacer, fan_out
-from bot.reminders.milestones import DAILY_PREFIX, grace_for
+from bot.reminders.milestones import DAILY_PREFIX, grace_for, headline
 from bot.reminders.planner import EventRef, wanted
-from bot.store.countdown_models import Delivery, Subscription
+from bot.store.countdown_models import Delivery, DeliveryKey, Subscription
 from bot.store.models import Event, Season
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ RETRY_BASE_SECONDS = 2.0
 RATE_LIMIT_RETRY_SECONDS = 1.0
 WAKEUPS_AHEAD = 200
 CLAIM_BATCH = 500
+HISTORY_LOOKBACK = 50
 REMOVED_REASON = "the bot was removed from the server"
 
 SkipStatus = Literal["skipped_stale", "skipped_superseded"]
@@ -108,6 +109,8 @@ class ReminderService:
         # Guilds whose countdowns were paused because the bot was removed: kept in memory
         # so that the start-up flood of GUILD_CREATE costs no query per guild.
         self._removed: set[int] = set()
+        # Rows a crash left `sending`: look for their post before sending it again.
+        self._maybe_posted: set[DeliveryKey] = set()
 
     @property
     def shards(self) -> tuple[int, frozenset[int]] | None:
@@ -214,6 +217,8 @@ class ReminderService:
         async with self._dispatch_lock:
             while True:
                 now = self.bot.clock.now()
+                if not self._recovered:
+                    self._maybe_posted = await self.bot.store.deliveries.in_flight(self.shards)
                 claimed = await self.bot.store.deliveries.claim_due(
                     now, limit=CLAIM_BATCH, include_sending=not self._recovered, shards=self.shards
                 )
@@ -238,8 +243,17 @@ class ReminderService:
             await store.deliveries.mark_failed(row.key, "the event is no longer in any pack", now)
             return
         season, event = found
-        embed = render.reminder(season, event, row.milestone)
+        embed = render.reminder(season, event, row.milestone, row.due_at)
         channel = self.bot.get_partial_messageable(row.channel_id, guild_id=row.guild_id)
+        if row.key in self._maybe_posted or row.attempts > 1:
+            # An earlier try may have gone out with its answer lost. Discord's nonce check
+            # covers only the last few minutes; the channel's history covers the rest.
+            self._maybe_posted.discard(row.key)
+            posted = await self._find_post(row, channel)
+            if posted is not None:
+                await store.deliveries.mark_sent(row.key, posted, self.bot.clock.now())
+                log.info("found %s for guild %s already posted", row.milestone, row.guild_id)
+                return
         mentions = discord.AllowedMentions.none()
         content = None
         if row.role_id is not None:
@@ -258,6 +272,22 @@ class ReminderService:
         else:
             await store.deliveries.mark_sent(row.key, message.id, self.bot.clock.now())
             log.info("posted %s for %s in guild %s", row.milestone, row.event_ref, row.guild_id)
+
+    async def _find_post(self, row: Delivery, channel: discord.PartialMessageable) -> int | None:
+        """The id of this row's post among the channel's recent messages, if it is there."""
+        me = self.bot.user
+        if me is None:
+            return None
+        title = headline(row.milestone)
+        try:
+            async for message in channel.history(limit=HISTORY_LOOKBACK):
+                if message.author.id == me.id and any(
+                    e.title == title and e.timestamp == row.due_at for e in message.embeds
+                ):
+                    return message.id
+        except discord.HTTPException as exc:  # no Read Message History: the nonce must do
+            log.info("could not read #%s's history: %s", row.channel_id, exc)
+        return None
 
     async def _pause_for(self, row: Delivery, exc: discord.HTTPException) -> None:
         if isinstance(exc, discord.NotFound):

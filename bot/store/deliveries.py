@@ -181,6 +181,16 @@ class DeliveryQueries:
         claimed = [delivery_from_row(row) for row in rows]
         return sorted(claimed, key=lambda d: (d.due_at, d.key))
 
+    async def in_flight(self, shards: Shards | None = None) -> set[DeliveryKey]:
+        """Rows left `sending`: their post may or may not have gone out before a crash."""
+        clause, params = shard_clause("d.guild_id", shards)
+        rows = await self.db.conn.execute_fetchall(
+            f"""SELECT d.guild_id, d.event_ref, d.milestone FROM deliveries d
+                WHERE d.status = 'sending'{clause}""",
+            params,
+        )
+        return {DeliveryKey(int(r[0]), str(r[1]), str(r[2])) for r in rows}
+
     async def _settle(self, key: DeliveryKey, assignments: str, params: list[object]) -> bool:
         """Apply `assignments` (SQL after SET) to the row `key` if it is `sending`."""
         async with self.db.transaction() as conn:

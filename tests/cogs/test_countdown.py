@@ -432,3 +432,19 @@ async def test_a_long_rate_limit_storm_delays_but_never_drops(
     async with running_bot(emulator, settings, clock=just_after) as bot:
         history = await settled_history(bot, world.guild, 1, within=60)
     assert [(h.milestone, h.status) for h in history] == [("0", "sent")]
+
+
+async def test_a_post_whose_answer_was_lost_is_found_not_repeated(
+    emulator: Emulator, world: DemoWorld, settings: Settings
+) -> None:
+    async with running_bot(emulator, settings, clock=frozen_at(timedelta(days=3))):
+        await emulator.slash("countdown setup", channel=world.announcements, milestones="0")
+    # Discord stores the post but the answer is lost, and its nonce memory has expired.
+    emulator.inject_fault("POST", r"^/channels/\d+/messages$", 503, times=1, after=True)
+    emulator.nonce_window = 0
+    just_after = Clock(PREMIERE + timedelta(seconds=5), speed=1)
+    async with running_bot(emulator, settings, clock=just_after) as bot:
+        history = await settled_history(bot, world.guild, 1)
+    [post] = posts(emulator, world.guild)
+    assert [(h.milestone, h.status, h.message_id) for h in history] == [("0", "sent", post.id)]
+    assert post.embeds[0]["timestamp"].startswith("2023-08-03T07:00:00")

@@ -282,6 +282,17 @@ async def test_include_sending_reclaims_stuck_rows(store: Store) -> None:
     )  # fmt: skip
 
 
+async def test_in_flight_lists_rows_left_sending(store: Store) -> None:
+    await setup(store, 1, REF, PREMIERE, "0")
+    await setup(store, (1 << 22) + 1, REF, PREMIERE, "0")
+    assert await store.deliveries.in_flight() == set()
+    claimed = await store.deliveries.claim_due(PREMIERE)
+    assert await store.deliveries.in_flight() == {d.key for d in claimed}
+    assert await store.deliveries.in_flight(shards=(2, frozenset({0}))) == {
+        d.key for d in claimed if d.guild_id == 1
+    }
+
+
 async def test_concurrent_claims_from_two_processes_are_disjoint(tmp_path: Path) -> None:
     path = tmp_path / "shared.sqlite3"
     one = await Store.open(path, clock=Clock(NOW))
