@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import io
 import os
+import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -364,3 +365,21 @@ async def test_completion_uses_the_bots_autocomplete(
             assert await asyncio.to_thread(complete, "/nope x") == []
     finally:
         await emulator.stop()
+
+
+def test_commands_piped_into_the_console_run_as_a_script(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "FANBOT_"))}
+    env.update(PYTHONPATH=str(REPO), FANBOT_CONTENT_DIR=str(CONTENT))
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "local"],
+        input="/character name: Tao\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "William Gao" in done.stdout
+    assert "Traceback" not in done.stderr

@@ -56,6 +56,8 @@ async def run_playground(
     start, the demo server's countdown is set up first so its posts play out.
     """
     lines: list[str] = []
+    if script is None and not sys.stdin.isatty():
+        script = "-"  # commands piped in: run them as a script
     if script is not None:
         try:
             lines = await _read_script(script)

@@ -218,10 +218,13 @@ def terminal_restored() -> Iterator[None]:
     """Put the terminal back as it was, even if we leave in the middle of a line edit."""
     try:
         import termios
-
+    except ImportError:  # not a POSIX terminal
+        yield
+        return
+    try:
         fd = sys.stdin.fileno()
         saved = termios.tcgetattr(fd)
-    except (ImportError, OSError, ValueError, AttributeError):
+    except (termios.error, OSError, ValueError, AttributeError):  # stdin is not a terminal
         yield
         return
     try:
