@@ -250,6 +250,9 @@ def countdown_phrase(starts_at: datetime, now: datetime) -> str:
         return f"{days} day{'s' if days != 1 else ''} to go"
     if days == 0:
         return "Out now: it premiered today."
+    if days >= 365:  # as Discord's own relative timestamps count
+        years = round(days / 365)
+        return f"Out now: it premiered {years} year{'s' if years != 1 else ''} ago."
     return f"Out now: it premiered {days} day{'s' if days != 1 else ''} ago."
 
 

@@ -168,6 +168,9 @@ def test_countdown_phrases() -> None:
     )
     assert render.countdown_phrase(premiere, premiere + timedelta(hours=1)).startswith("Out now")
     assert "3 days ago" in render.countdown_phrase(premiere, premiere + timedelta(days=3))
+    assert "364 days ago" in render.countdown_phrase(premiere, premiere + timedelta(days=364))
+    assert "1 year ago" in render.countdown_phrase(premiere, premiere + timedelta(days=400))
+    assert "3 years ago" in render.countdown_phrase(premiere, premiere + timedelta(days=1210))
 
 
 def test_echo_escapes_markdown_and_flattens() -> None:
