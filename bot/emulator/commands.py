@@ -169,6 +169,25 @@ class CommandRegistry:
         return data
 
 
+def runnable_paths(command: Json) -> list[tuple[str, list[Json]]]:
+    """(path, options) of every runnable command under one registered command.
+
+    "countdown setup" and its options, "countdown stop" and its options, ...; a command
+    without subcommands is its own single path.
+    """
+    found: list[tuple[str, list[Json]]] = []
+
+    def walk(path: str, options: list[Json]) -> None:
+        subs = [o for o in options if o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)]
+        if not subs:
+            found.append((path, options))
+        for sub in subs:
+            walk(f"{path} {sub['name']}", sub.get("options") or [])
+
+    walk(command["name"], command.get("options") or [])
+    return found
+
+
 def _validate_options(label: str, options: list[Json]) -> None:
     if len(options) > 25:
         raise EmulatorError(f"{label}: more than 25 options")

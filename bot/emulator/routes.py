@@ -535,13 +535,16 @@ class RestHandlers:
     async def _list_events(self, request: web.Request, body: Any, guild_id: str) -> web.Response:
         return self._json(list(self._guild(guild_id).scheduled_events.values()))
 
-    async def _get_event(
-        self, request: web.Request, body: Any, guild_id: str, event_id: str
-    ) -> web.Response:
+    def _scheduled_event(self, guild_id: str, event_id: str) -> Json:
         event = self._guild(guild_id).scheduled_events.get(int(event_id))
         if event is None:
             raise ApiError(404, 10070, "Unknown Guild Scheduled Event")
-        return self._json(event)
+        return event
+
+    async def _get_event(
+        self, request: web.Request, body: Any, guild_id: str, event_id: str
+    ) -> web.Response:
+        return self._json(self._scheduled_event(guild_id, event_id))
 
     async def _create_event(self, request: web.Request, body: Any, guild_id: str) -> web.Response:
         guild = self._guild(guild_id)
@@ -581,9 +584,6 @@ class RestHandlers:
     async def _edit_event(
         self, request: web.Request, body: Any, guild_id: str, event_id: str
     ) -> web.Response:
-        guild = self._guild(guild_id)
-        event = guild.scheduled_events.get(int(event_id))
-        if event is None:
-            raise ApiError(404, 10070, "Unknown Guild Scheduled Event")
+        event = self._scheduled_event(guild_id, event_id)
         event.update({k: v for k, v in (body or {}).items() if k in event})
         return self._json(event)

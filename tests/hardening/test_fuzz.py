@@ -34,8 +34,7 @@ from bot.emulator.commands import (
     NUMBER,
     ROLE,
     STRING,
-    SUB_COMMAND,
-    SUB_COMMAND_GROUP,
+    runnable_paths,
 )
 from bot.emulator.rules import pinged
 from bot.local import running_bot
@@ -144,19 +143,12 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotThread]:
 
 
 def leaves(live: BotThread) -> list[tuple[str, list[dict[str, Any]]]]:
-    found: list[tuple[str, list[dict[str, Any]]]] = []
-
-    def walk(path: str, options: list[dict[str, Any]]) -> None:
-        subs = [o for o in options if o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)]
-        if not subs:
-            found.append((path, options))
-        for sub in subs:
-            walk(f"{path} {sub['name']}", sub.get("options") or [])
-
-    for command in live.emulator.commands.listing(None):
-        if command.get("type", 1) == 1:
-            walk(command["name"], command.get("options") or [])
-    return found
+    return [
+        leaf
+        for command in live.emulator.commands.listing(None)
+        if command.get("type", 1) == 1
+        for leaf in runnable_paths(command)
+    ]
 
 
 def option_strategy(option: dict[str, Any], world: DemoWorld) -> st.SearchStrategy[Any]:

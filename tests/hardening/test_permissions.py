@@ -17,28 +17,12 @@ from bot.emulator.commands import (
     NUMBER,
     ROLE,
     STRING,
-    SUB_COMMAND,
-    SUB_COMMAND_GROUP,
+    runnable_paths,
 )
 from bot.local import running_bot
 from tests.cogs.countdown_helpers import PREMIERE, PREMIERE_REF
 
 MANAGE_GUILD = Permissions(manage_guild=True).value
-
-
-def leaf_commands(command: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
-    """(path, options) of every runnable command under a registered command."""
-    found: list[tuple[str, list[dict[str, Any]]]] = []
-
-    def walk(path: str, options: list[dict[str, Any]]) -> None:
-        subs = [o for o in options if o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)]
-        if not subs:
-            found.append((path, options))
-        for sub in subs:
-            walk(f"{path} {sub['name']}", sub.get("options") or [])
-
-    walk(command["name"], command.get("options") or [])
-    return found
 
 
 def required_values(options: list[dict[str, Any]], world: DemoWorld) -> dict[str, Any]:
@@ -73,7 +57,7 @@ async def test_every_admin_command_refuses_a_fan_without_manage_server(
             assert int(command["default_member_permissions"]) & MANAGE_GUILD
         tried = []
         for command in admin:
-            for path, options in leaf_commands(command):
+            for path, options in runnable_paths(command):
                 # The emulator ignores default_member_permissions, exactly as a server that
                 # overrode the command's permissions for everyone: the fan can run it.
                 reply = await emulator.slash(path, by=world.fan, **required_values(options, world))
