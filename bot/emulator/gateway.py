@@ -7,7 +7,6 @@ with replay of what the client missed, and zlib-stream compression when asked fo
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets
 import time
@@ -15,6 +14,7 @@ import zlib
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from aiohttp import WSMsgType, web
 
 if TYPE_CHECKING:
@@ -92,17 +92,17 @@ class GatewayConnection:
 
     async def send(self, payload: Json) -> None:
         """Send one payload, compressed as one zlib-stream frame when asked for."""
-        text = json.dumps(payload, separators=(",", ":"))
+        raw = orjson.dumps(payload)
         async with self._send_lock:
             if self.ws.closed:
                 return
             try:
                 if self._compressor is not None:
-                    frame = self._compressor.compress(text.encode())
+                    frame = self._compressor.compress(raw)
                     frame += self._compressor.flush(zlib.Z_SYNC_FLUSH)
                     await self.ws.send_bytes(frame)
                 else:
-                    await self.ws.send_str(text)
+                    await self.ws.send_str(raw.decode())
             except (ConnectionError, RuntimeError):
                 log.debug("gateway: send on a closing socket dropped")
 
@@ -126,7 +126,7 @@ class GatewayConnection:
                     await self.close(CLOSE_UNKNOWN_ERROR, "text frames only")
                     break
                 try:
-                    payload = json.loads(msg.data)
+                    payload = orjson.loads(msg.data)
                     op = payload["op"]
                 except (ValueError, KeyError, TypeError):
                     await self.close(4002, "Error while decoding payload.")

@@ -8,12 +8,12 @@ messages, guilds and scheduled events. Each answers as Discord does, errors incl
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from aiohttp import web
 from discord import Permissions
 
@@ -110,9 +110,7 @@ class RestHandlers:
 
     @staticmethod
     def _json(data: Any, status: int = 200) -> web.Response:
-        return web.Response(
-            status=status, body=json.dumps(data).encode(), content_type="application/json"
-        )
+        return web.Response(status=status, body=orjson.dumps(data), content_type="application/json")
 
     def _error(
         self, status: int, code: int, message: str, errors: Json | None = None

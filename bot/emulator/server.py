@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import json
 import logging
 import random
 import re
@@ -22,6 +21,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from aiohttp import web
 from discord import Permissions
 
@@ -796,11 +796,11 @@ class Emulator(RestHandlers):
             payload: Any = None
             while (part := await reader.next()) is not None:
                 if getattr(part, "name", None) == "payload_json":
-                    payload = json.loads(await part.text())  # type: ignore[union-attr]
+                    payload = orjson.loads(await part.text())  # type: ignore[union-attr]
             return payload
         raw = await request.read()
         if request.headers.get("Content-Type") == "application/json" and raw:
-            return json.loads(raw)
+            return orjson.loads(raw)
         return None
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
