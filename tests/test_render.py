@@ -181,3 +181,39 @@ def test_echo_escapes_markdown_and_flattens() -> None:
 def test_timestamps_are_discord_markup() -> None:
     moment = datetime(2023, 8, 3, 7, tzinfo=UTC)
     assert render.timestamp(moment, "F") == "<t:1691046000:F>"
+
+
+def _profile(season: Season, about: str) -> CharacterProfile:
+    casting = Casting("kit", "Kit Connor", "nick", "Nick Nelson", "returning", None, season.source)
+    storyline = StorylineSummary("nc", "Nick and Charlie", False)
+    return CharacterProfile("nick", "Nick Nelson", about, (casting,), (storyline,), season.source)
+
+
+SEASON = Season(1, "show", "Show", 2, "Show 2", "A synopsis.", None, True, Source("s", "Src"))
+
+
+def test_a_card_is_the_same_whether_rendered_or_kept() -> None:
+    profile = _profile(SEASON, "Loved up.")
+    first, again = render.character(SEASON, profile), render.character(SEASON, profile)
+    assert first is not again
+    assert first.to_dict() == again.to_dict()
+    assert again.title == "Nick Nelson" and again.description == "Loved up."
+    assert [f.name for f in again.fields] == ["Played by Kit Connor", "Storylines"]
+
+
+def test_changing_an_answer_never_changes_the_next_one() -> None:
+    profile = _profile(SEASON, "Loved up.")
+    before = render.character(SEASON, profile).to_dict()
+    changed = render.character(SEASON, profile)
+    changed.title = "changed"
+    changed.add_field(name="extra", value="field")
+    changed.set_field_at(0, name="renamed", value="value")
+    changed.set_footer(text="another footer")
+    changed.set_author(name="another author")
+    assert render.character(SEASON, profile).to_dict() == before
+
+
+def test_a_changed_record_renders_anew() -> None:
+    assert render.character(SEASON, _profile(SEASON, "Loved up.")).description == "Loved up."
+    moved_on = render.character(SEASON, _profile(SEASON, "Moved on."))
+    assert moved_on.description == "Moved on."

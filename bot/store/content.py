@@ -294,6 +294,10 @@ def _closest(text: str, names: Sequence[str], limit: int) -> list[str]:
     return [name for _, _, name in scored[:limit]]
 
 
+def _hashable(value: object) -> object:
+    return tuple(value) if isinstance(value, list) else value
+
+
 def _cached(
     method: Callable[Concatenate[ContentQueries, P], Coroutine[Any, Any, R]],
 ) -> Callable[Concatenate[ContentQueries, P], Coroutine[Any, Any, R]]:
@@ -303,12 +307,11 @@ def _cached(
     async def answer(self: ContentQueries, /, *args: P.args, **kwargs: P.kwargs) -> R:
         if self.cache_size <= 0:
             return await method(self, *args, **kwargs)
-        key = (
-            method.__name__,
-            *(tuple(a) if isinstance(a, list) else a for a in args),
-            *sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()),
-        )
-        await self._check_generation()
+        key: tuple[object, ...] = (method.__name__, *map(_hashable, args))
+        if kwargs:
+            key += tuple(sorted((k, _hashable(v)) for k, v in kwargs.items()))
+        if time.monotonic() - self._checked >= CACHE_CHECK_SECONDS:
+            await self._check_generation()
         try:
             found = self._cache[key]
             self._cache.move_to_end(key)
@@ -340,10 +343,8 @@ class ContentQueries:
         self._checked = -CACHE_CHECK_SECONDS
 
     async def _check_generation(self) -> None:
-        """Empty the cache if the imported packs changed (at most one query a second)."""
+        """Empty the cache if the imported packs changed (callers ask at most once a second)."""
         now = time.monotonic()
-        if now - self._checked < CACHE_CHECK_SECONDS:
-            return
         self._checked = now
         rows = await self._conn.execute_fetchall(
             "SELECT name, content_hash FROM packs ORDER BY name"
