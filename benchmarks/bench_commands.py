@@ -1,10 +1,16 @@
 """Command overhead: /character and its autocomplete, fanbot against a bare discord.py bot.
 
-Both bots run in this process against one in-process emulator, with the same discord.py,
-one after the other in alternating rounds (bare, fanbot, fanbot with its content cache
-off, and again) so that drift of a noisy machine hits all of them. The bare bot is an
-AutoShardedBot with the same intents whose /character answers a constant string and whose
-autocomplete offers one constant choice.
+All bots run in this process against one in-process emulator, with the same discord.py,
+one after the other in alternating rounds (bare, bare with an embed, fanbot, fanbot with
+its content cache off, and again) so that drift of a noisy machine hits all of them.
+
+- bare: an AutoShardedBot with the same intents whose /character answers a constant string
+  and whose autocomplete offers one constant choice. The issue's target is against it.
+- bare_embed: the same bot answering with the very embed fanbot sends for "Nick", built
+  once before the run. The gap between bare and bare_embed is what sending, checking and
+  parsing an embed costs in discord.py and the emulator; the gap between bare_embed and
+  fanbot is what fanbot's own work (options, lookups, the card) adds.
+
 A round trip is the emulator sending INTERACTION_CREATE until it has the bot's answer.
 """
 
@@ -25,16 +31,19 @@ from discord import app_commands
 from discord.ext import commands
 
 from benchmarks.common import REPO, summary_ms
+from bot import render
 from bot.client import FanBot, minimal_intents
 from bot.config import Settings
 from bot.emulator import Emulator, populate_demo_world
 from bot.endpoints import point_discord_at, silence_voice_warnings
+from bot.store import Store
 
 
 class BareBot(commands.AutoShardedBot):
-    """discord.py and nothing else: /character answers a constant string."""
+    """discord.py and nothing else: /character answers a constant string, or `embed`."""
 
-    def __init__(self) -> None:
+    def __init__(self, embed: discord.Embed | None = None) -> None:
+        self.embed = embed
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=minimal_intents(),
@@ -45,7 +54,10 @@ class BareBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         @app_commands.command(name="character", description="A character")
         async def character(interaction: discord.Interaction, name: str) -> None:
-            await interaction.response.send_message("Nick Nelson is played by Kit Connor.")
+            if self.embed is not None:
+                await interaction.response.send_message(embed=self.embed)
+            else:
+                await interaction.response.send_message("Nick Nelson is played by Kit Connor.")
 
         @character.autocomplete("name")
         async def names(interaction: discord.Interaction, current: str) -> list[Any]:
@@ -88,9 +100,20 @@ async def measure(emulator: Emulator, n: int) -> tuple[list[float], list[float]]
     return slash, complete
 
 
+async def fanbot_answer(settings: Settings) -> discord.Embed:
+    """The embed fanbot answers /character name:Nick with, from the bundled pack."""
+    async with await Store.open(settings.db_path) as store:
+        await store.import_dir(settings.content_dir)
+        season = await store.content.resolve_season()
+        assert season is not None
+        profile = await store.content.character(season.id, "Nick")
+        assert profile is not None
+        return render.character(season, profile)
+
+
 async def run(n: int = 300, rounds: int = 2) -> dict[str, Any]:
     logging.getLogger("discord").setLevel(logging.ERROR)
-    variants = ("bare", "fanbot", "fanbot_uncached")
+    variants = ("bare", "bare_embed", "fanbot", "fanbot_uncached")
     results: dict[str, dict[str, list[float]]] = {
         name: {"slash": [], "autocomplete": []} for name in variants
     }
@@ -100,32 +123,44 @@ async def run(n: int = 300, rounds: int = 2) -> dict[str, Any]:
             db_path=Path(tmp) / "fanbot.sqlite3",
             content_dir=REPO / "data" / "content",
         )
-        async with Emulator() as emulator:
-            populate_demo_world(emulator)
-            for _ in range(rounds):
-                for name in variants:
-                    bot: commands.AutoShardedBot = (
-                        BareBot() if name == "bare" else FanBot(settings, guild_ready_timeout=0.05)
-                    )
+        embed = await fanbot_answer(settings)
+        for round_number in range(rounds):
+            # Every other round in reverse (A B C D, D C B A, ...) so that a drift of the
+            # machine over a round weighs on every variant alike.
+            order = variants if round_number % 2 == 0 else variants[::-1]
+            for name in order:
+                bot: commands.AutoShardedBot
+                if name.startswith("bare"):
+                    bot = BareBot(embed if name == "bare_embed" else None)
+                else:
+                    bot = FanBot(settings, guild_ready_timeout=0.05)
+                # A fresh emulator each time: none inherits the messages another one left.
+                async with Emulator() as emulator:
+                    populate_demo_world(emulator)
                     async with running(bot, emulator):
                         if isinstance(bot, FanBot) and name == "fanbot_uncached":
                             bot.store.content.cache_size = 0  # every answer from SQLite
                         slash, complete = await measure(emulator, n)
-                    results[name]["slash"] += slash
-                    results[name]["autocomplete"] += complete
+                results[name]["slash"] += slash
+                results[name]["autocomplete"] += complete
     out: dict[str, Any] = {"iterations": n * rounds}
     for what in ("slash", "autocomplete"):
-        ours = summary_ms(results["fanbot"][what])
-        bare = summary_ms(results["bare"][what])
-        uncached = summary_ms(results["fanbot_uncached"][what])
+        f = {name: summary_ms(results[name][what]) for name in variants}
         out[what] = {
-            "fanbot": ours,
-            "bare": bare,
-            "fanbot_uncached": uncached,
-            "median_ratio": round(ours["median_ms"] / bare["median_ms"], 3),
-            "p99_ratio": round(ours["p99_ms"] / bare["p99_ms"], 3),
-            "uncached_median_ratio": round(uncached["median_ms"] / bare["median_ms"], 3),
+            **f,
+            "median_ratio": round(f["fanbot"]["median_ms"] / f["bare"]["median_ms"], 3),
+            "p99_ratio": round(f["fanbot"]["p99_ms"] / f["bare"]["p99_ms"], 3),
+            "uncached_median_ratio": round(
+                f["fanbot_uncached"]["median_ms"] / f["bare"]["median_ms"], 3
+            ),
         }
+        if what == "slash":  # the autocomplete answer is the same whatever the message
+            out[what]["embed_cost_ratio"] = round(
+                f["bare_embed"]["median_ms"] / f["bare"]["median_ms"], 3
+            )
+            out[what]["over_bare_embed_ratio"] = round(
+                f["fanbot"]["median_ms"] / f["bare_embed"]["median_ms"], 3
+            )
     return out
 
 

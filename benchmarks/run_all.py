@@ -11,7 +11,7 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,13 +19,13 @@ from typing import Any
 from benchmarks import bench_commands, bench_fanout, bench_memory, bench_store
 from benchmarks.common import REPO, machine, table
 
-FULL = {
-    "commands": {"n": 300, "rounds": 2},
+FULL: dict[str, dict[str, Any]] = {
+    "commands": {"n": 500, "rounds": 4},
     "store": {"people": 100_000, "characters": 100_000, "typed": 300},
     "fanout": {"servers": 5000, "limit": 500.0, "lead": 20.0},
     "memory": {"servers": 10_000, "shards": 4, "small": 2500},
 }
-SMOKE = {
+SMOKE: dict[str, dict[str, Any]] = {
     "commands": {"n": 5, "rounds": 1},
     "store": {"people": 1500, "characters": 1500, "typed": 20},
     "fanout": {"servers": 40, "limit": 100.0, "lead": 5.0},
@@ -33,7 +33,7 @@ SMOKE = {
 }
 
 
-STEPS: dict[str, Callable[..., Awaitable[dict[str, Any]]]] = {
+STEPS: dict[str, Callable[..., Coroutine[Any, Any, dict[str, Any]]]] = {
     "commands": bench_commands.run,
     "store": bench_store.run,
     "fanout": bench_fanout.run,
@@ -77,6 +77,23 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 verdict(f["median_ratio"] <= 1.10, f"<= 1.10x, {f['median_ratio']:.2f}x"),
             )
         )
+        if what == "slash":
+            out.append(
+                (
+                    "bare bot sending fanbot's embed, median",
+                    f"{f['bare_embed']['median_ms']:.2f} ms",
+                    f"{f['bare']['median_ms']:.2f} ms (bare)",
+                    f"{f['embed_cost_ratio']:.2f}x: what the embed itself costs",
+                )
+            )
+            out.append(
+                (
+                    f"{label} against that bot, median",
+                    f"{f['fanbot']['median_ms']:.2f} ms",
+                    f"{f['bare_embed']['median_ms']:.2f} ms (bare, embed)",
+                    f"{f['over_bare_embed_ratio']:.2f}x: what fanbot's own work adds",
+                )
+            )
         out.append(
             (
                 f"{label} round trip, p99",
@@ -206,5 +223,5 @@ if __name__ == "__main__":
     found = asyncio.run(main(args.smoke, args.out))
     args.out.write_text(json.dumps(found, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"machine: {found['machine']['cpu']}, {found['machine']['cores']} cores")
-    print(table([tuple(row) for row in found["table"]]))  # type: ignore[misc]
+    print(table([(row[0], row[1], row[2], row[3]) for row in found["table"]]))
     print(f"written to {args.out}")
