@@ -30,7 +30,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from benchmarks.common import REPO, summary_ms
+from benchmarks.common import REPO, summary_ms, until_ready
 from bot import render
 from bot.client import FanBot, minimal_intents
 from bot.config import Settings
@@ -73,7 +73,7 @@ async def running(bot: commands.AutoShardedBot, emulator: Emulator) -> AsyncIter
     silence_voice_warnings()
     runner = asyncio.create_task(bot.start(emulator.token))
     try:
-        await asyncio.wait_for(bot.wait_until_ready(), 60)
+        await until_ready(bot, runner, 60)
         for _ in range(600):  # commands synced
             if emulator.commands.listing(None):
                 break

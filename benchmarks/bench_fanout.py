@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import REPO, emulator_process
+from benchmarks.common import REPO, emulator_process, until_ready
 from bot.client import FanBot
 from bot.clock import Clock
 from bot.config import Settings
@@ -52,7 +52,7 @@ async def run(servers: int = 5000, limit: float = 500.0, lead: float = 20.0) -> 
             runner = asyncio.create_task(bot.start(emu.token))
             started = time.perf_counter()
             try:
-                await asyncio.wait_for(bot.wait_until_ready(), 120)
+                await until_ready(bot, runner, 120)
                 ready = time.perf_counter() - started
                 for guild in bot.guilds:
                     channel = next(c for c in guild.text_channels if c.name == "announcements")

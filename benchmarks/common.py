@@ -139,6 +139,26 @@ async def emulator_process(
                 await process.wait()
 
 
+async def until_ready(client: discord.Client, runner: asyncio.Task[None], seconds: float) -> None:
+    """Wait until `client` is ready, or fail as soon as `runner` (its `start` task) stops.
+
+    `wait_until_ready` raises if it runs before `start` has begun logging in, and from
+    Python 3.12 `asyncio.wait_for` runs its coroutine at once: waiting in a task created
+    after `runner` lets `runner` go first.
+    """
+    ready = asyncio.create_task(client.wait_until_ready())
+    try:
+        done, _ = await asyncio.wait(
+            {runner, ready}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED
+        )
+    finally:
+        ready.cancel()
+    if runner in done:
+        raise RuntimeError("the bot stopped while starting") from runner.exception()
+    if ready not in done:
+        raise TimeoutError(f"the bot was not ready within {seconds:g} s")
+
+
 def table(rows: Sequence[tuple[str, str, str, str]]) -> str:
     """A plain-text table: figure, ours, baseline, target."""
     header = ("figure", "fanbot", "baseline", "target / verdict")

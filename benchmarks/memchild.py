@@ -17,7 +17,7 @@ from pathlib import Path
 
 import discord
 
-from benchmarks.common import REPO, rss_kib
+from benchmarks.common import REPO, rss_kib, until_ready
 from bot.endpoints import point_discord_at, silence_voice_warnings
 
 # The bare client's process imports discord.py only: fanbot's modules (store, APScheduler,
@@ -47,7 +47,7 @@ async def main(kind: str, api: str, gateway: str, token: str, shards: int, folde
     started = time.perf_counter()
     runner = asyncio.create_task(client.start(token))
     try:
-        await asyncio.wait_for(client.wait_until_ready(), 300)
+        await until_ready(client, runner, 300)
         ready = time.perf_counter() - started
         guilds = len(client.guilds)
         await asyncio.sleep(1.0)
