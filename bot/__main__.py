@@ -1,4 +1,4 @@
-"""The `fanbot` command (`python -m bot`): run | local | sync | import | check.
+"""The `fanbot` command (`python -m bot`): run | local | sync | import | remove | check.
 
 With no subcommand it starts the bot on Discord when a token is configured, and the local
 playground otherwise, so `make run` just works on a fresh clone.
@@ -21,8 +21,8 @@ from bot import __version__
 from bot.client import FanBot
 from bot.config import Settings, SettingsError
 from bot.endpoints import point_discord_at, silence_voice_warnings
-from bot.store import Pack, PackError, Store, StoreError
-from bot.store.packs import load_pack
+from bot.store import Pack, PackError, RemovedPack, Store, StoreError
+from bot.store.packs import declared_name, load_pack, pack_files
 
 log = logging.getLogger("bot")
 
@@ -147,6 +147,43 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         return _fail(str(exc))
 
 
+async def _remove(db_path: Path, names: Sequence[str]) -> list[RemovedPack]:
+    store = await Store.open(db_path)
+    try:
+        return await store.remove_packs(names)
+    finally:
+        await store.close()
+
+
+def cmd_remove(settings: Settings, args: argparse.Namespace) -> int:
+    """Remove content packs, by their `[pack] name`, from the database."""
+    folder = settings.content_dir
+    kept_files = [
+        f"{path} still holds pack {name!r}: delete or move that file first, or the next "
+        "start imports it again"
+        for path in (pack_files(folder) if folder.is_dir() else [])
+        if (name := declared_name(path)) in args.names
+    ]
+    if kept_files:
+        return _fail("; ".join(kept_files) + "; nothing was removed")
+    if not settings.db_path.exists():
+        return _fail(f"there is no database at {settings.db_path}: nothing to remove")
+    try:
+        removed = asyncio.run(_remove(settings.db_path, args.names))
+    except StoreError as exc:
+        return _fail(str(exc))
+    for pack in removed:
+        print(f"removed: {pack.name}, with {', '.join(pack.seasons) or 'no seasons'}")
+        if pack.countdowns:
+            whose = (
+                "1 server's countdown points"
+                if pack.countdowns == 1
+                else f"{pack.countdowns} servers' countdowns point"
+            )
+            print(f"  {whose} at its events: their next posts are recorded as failed")
+    return EXIT_OK
+
+
 def cmd_local(settings: Settings, args: argparse.Namespace) -> int:
     """The playground: the emulator and the real bot in one process, with a console."""
     from bot.playground import run_playground
@@ -207,6 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="validate and import content packs")
     imp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     imp.set_defaults(func=cmd_import)
+    remove = sub.add_parser("remove", help="remove content packs from the database, by name")
+    remove.add_argument("names", nargs="+", metavar="NAME", help="the pack's [pack] name")
+    remove.set_defaults(func=cmd_remove)
     return parser
 
 

@@ -90,8 +90,20 @@ class FanBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         """Open the store, import what changed in the content packs, load cogs, sync."""
         self.store = await Store.open(self.settings.db_path, clock=self.clock)
-        for name, changed in await self.store.import_dir(self.settings.content_dir):
+        folder = self.settings.content_dir
+        in_folder: set[str] = set()
+        for name, changed in await self.store.import_dir(folder):
             log.info("content pack %s: %s", name, "imported" if changed else "unchanged")
+            in_folder.add(name)
+        for pack in await self.store.content.packs():
+            if pack.name not in in_folder:
+                log.warning(
+                    "content pack %s is served but has no file in %s (imported with `fanbot "
+                    "import`, or its file was deleted); `fanbot remove %s` takes it out",
+                    pack.name,
+                    folder,
+                    pack.name,
+                )
         for extension in self._extensions:
             await self.load_extension(extension)
         if self._sync_commands:

@@ -6,11 +6,13 @@ import asyncio
 import os
 import signal
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.emulator import DemoWorld, Emulator
+from bot.store import Store
 from tests.cogs.helpers import visible_text
 from tests.conftest import BUNDLED_CONTENT, REPO
 
@@ -139,6 +141,52 @@ async def test_import_of_a_missing_file_is_a_clear_error(tmp_path: Path) -> None
     assert code == 2
     assert "nope.toml" in err
     assert "Traceback" not in err
+    assert not (tmp_path / "fanbot.sqlite3").exists()
+
+
+async def test_remove_takes_a_pack_out_once_its_file_is_gone(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "content"
+    elsewhere.mkdir()
+    code, _, _ = await fanbot(tmp_path, "import", str(PACK), FANBOT_CONTENT_DIR=str(elsewhere))
+    assert code == 0
+    store = await Store.open(tmp_path / "fanbot.sqlite3")
+    ref, now = "heartstopper/2/premiere", datetime(2023, 7, 1, tzinfo=UTC)
+    await store.guilds.subscribe(1, ref, channel_id=10, role_id=None, milestones="0", now=now)
+    await store.close()
+    code, out, err = await fanbot(
+        tmp_path, "remove", "heartstopper-s2", FANBOT_CONTENT_DIR=str(elsewhere)
+    )
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "removed: heartstopper-s2, with Heartstopper season 2",
+        "  1 server's countdown points at its events: their next posts are recorded as failed",
+    ]
+    code, _, err = await fanbot(
+        tmp_path, "remove", "heartstopper-s2", FANBOT_CONTENT_DIR=str(elsewhere)
+    )
+    assert code == 2
+    assert err == (
+        "fanbot: no content pack named 'heartstopper-s2' is loaded (loaded: none); "
+        "nothing was removed\n"
+    )
+
+
+async def test_remove_refuses_while_the_pack_file_is_still_there(tmp_path: Path) -> None:
+    await fanbot(tmp_path, "import", str(PACK))
+    code, _, err = await fanbot(tmp_path, "remove", "heartstopper-s2")
+    assert code == 2
+    assert f"{PACK} still holds pack 'heartstopper-s2'" in err
+    assert "Traceback" not in err
+    code, out, _ = await fanbot(tmp_path, "import", str(PACK))
+    assert out.startswith("unchanged")  # still there
+
+
+async def test_remove_without_a_database_creates_none(tmp_path: Path) -> None:
+    code, _, err = await fanbot(
+        tmp_path, "remove", "heartstopper-s2", FANBOT_CONTENT_DIR=str(tmp_path)
+    )
+    assert code == 2
+    assert "there is no database at" in err
     assert not (tmp_path / "fanbot.sqlite3").exists()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -21,7 +22,7 @@ from bot.store.countdown_models import (
 from bot.store.db import Database, StoreError
 from bot.store.deliveries import DeliveryQueries
 from bot.store.guilds import GuildQueries
-from bot.store.importer import import_packs
+from bot.store.importer import RemovedPack, import_packs, remove_packs
 from bot.store.models import (
     CastFilter,
     Casting,
@@ -64,6 +65,7 @@ __all__ = [
     "PlanResult",
     "PlannedDelivery",
     "Quote",
+    "RemovedPack",
     "Season",
     "Shards",
     "Source",
@@ -121,6 +123,13 @@ class Store:
         finally:
             self.content.forget()
         return imported
+
+    async def remove_packs(self, names: Sequence[str]) -> list[RemovedPack]:
+        """Remove the named packs and everything imported from them (all or none)."""
+        try:
+            return await remove_packs(self.db, names)
+        finally:
+            self.content.forget()
 
     async def import_dir(self, path: Path | str) -> list[tuple[str, bool]]:
         """Validate every `*.toml` in `path`, then import them all in one transaction.

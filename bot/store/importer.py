@@ -1,13 +1,14 @@
-"""Writing validated content packs into the database.
+"""Writing validated content packs into the database, and taking them out again.
 
 `import_packs` writes packs in one transaction: a pack whose content hash is already stored
 is skipped, a changed one replaces its old rows, and any error leaves the database exactly
-as it was.
+as it was. `remove_packs` deletes packs by name, also in one transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import aiosqlite
@@ -27,6 +28,61 @@ async def import_packs(
     imported_at = now.astimezone(UTC).replace(microsecond=0).isoformat()
     async with db.transaction() as conn:
         return [(pack.name, await _import_one(conn, pack, imported_at)) for pack in packs]
+
+
+@dataclass(frozen=True, slots=True)
+class RemovedPack:
+    """A pack `remove_packs` took out, with what depended on it."""
+
+    name: str
+    seasons: tuple[str, ...]  # "Heartstopper season 2"
+    countdowns: int  # servers' countdowns (active or paused) to events of those seasons
+
+
+async def remove_packs(db: Database, names: Sequence[str]) -> list[RemovedPack]:
+    """Remove the named packs and everything imported from them, all or none.
+
+    Countdowns are kept: they name events as "<show>/<season>/<event>", so their next posts
+    are recorded as failed ("the event is no longer in any pack") and `/countdown status`
+    shows why, while importing that season again brings them back.
+    """
+    async with db.transaction() as conn:
+        loaded = {
+            str(row["name"]): row
+            for row in await _fetch(conn, "SELECT id, name FROM packs ORDER BY name")
+        }
+        unknown = [name for name in names if name not in loaded]
+        if unknown:
+            have = ", ".join(loaded) or "none"
+            raise StoreError(
+                f"no content pack named {', '.join(map(repr, unknown))} is loaded "
+                f"(loaded: {have}); nothing was removed"
+            )
+        removed: list[RemovedPack] = []
+        for name in dict.fromkeys(names):
+            pack = loaded[name]
+            seasons = await _fetch(
+                conn,
+                """SELECT sh.key, sh.title, se.number FROM seasons se
+                   JOIN shows sh ON sh.id = se.show_id
+                   WHERE se.pack_id = ? ORDER BY sh.key, se.number""",
+                pack["id"],
+            )
+            countdowns = 0
+            for season in seasons:
+                prefix = f"{season['key']}/{season['number']}/"
+                [row] = await _fetch(
+                    conn,
+                    """SELECT COUNT(*) AS n FROM subscriptions
+                       WHERE status != 'stopped' AND substr(event_ref, 1, ?) = ?""",
+                    len(prefix),
+                    prefix,
+                )
+                countdowns += int(row["n"])
+            await conn.execute("DELETE FROM packs WHERE id = ?", (pack["id"],))
+            labels = tuple(f"{s['title']} season {s['number']}" for s in seasons)
+            removed.append(RemovedPack(name, labels, countdowns))
+    return removed
 
 
 async def _fetch(conn: aiosqlite.Connection, sql: str, *params: object) -> list[aiosqlite.Row]:

@@ -801,6 +801,22 @@ def load_pack(path: Path | str) -> Pack:
     )
 
 
+def pack_files(folder: Path) -> list[Path]:
+    """The pack files in `folder`, sorted by name: `*.toml`, hidden files skipped."""
+    return [p for p in sorted(folder.glob("*.toml")) if not p.name.startswith(".")]
+
+
+def declared_name(path: Path) -> str | None:
+    """The `[pack] name` a file declares, without validating the rest (None if unreadable)."""
+    try:
+        with path.open("rb") as file:
+            head = tomllib.load(file).get("pack")
+    except (OSError, ValueError, RecursionError):  # ValueError: bad TOML or not UTF-8
+        return None
+    name = head.get("name") if isinstance(head, dict) else None
+    return name if isinstance(name, str) else None
+
+
 def load_dir(folder: Path | str) -> list[Pack]:
     """Load every `*.toml` in `folder` (sorted by name, hidden files skipped).
 
@@ -812,9 +828,7 @@ def load_dir(folder: Path | str) -> list[Pack]:
     packs: list[Pack] = []
     problems: list[str] = []
     omitted = 0
-    for path in sorted(folder.glob("*.toml")):
-        if path.name.startswith("."):  # editor lock and backup files
-            continue
+    for path in pack_files(folder):
         try:
             packs.append(load_pack(path))
         except PackError as exc:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import PackError, Store, load_dir, load_pack
+from bot.store import PackError, Store, StoreError, load_dir, load_pack
+from bot.store.packs import declared_name
 from tests.store.conftest import BUNDLED, CLOCK_START, MINIMAL, TWO_SEASONS
 
 WritePack = Callable[..., Path]
@@ -518,3 +519,70 @@ async def test_import_dir_is_all_or_nothing(store: Store, write_pack: WritePack)
 async def test_import_dir_of_bundled_content(store: Store) -> None:
     results = dict(await store.import_dir(BUNDLED.parent))
     assert results["heartstopper-s2"] is True
+
+
+# --- removing packs ------------------------------------------------------------------------
+
+
+async def pack_rows(store: Store) -> int:
+    """Rows of every content table that belong to some pack."""
+    tables = ("sources", "shows", "seasons", "people", "characters", "castings", "storylines")
+    tables += ("events", "quotes", "notes")
+    total = 0
+    for table in tables:
+        total += await count(store, table)
+    return total
+
+
+async def test_removing_a_pack_takes_out_what_it_imported(
+    store: Store, write_pack: WritePack
+) -> None:
+    await store.import_pack(load_pack(write_pack(MINIMAL, "a.toml")))
+    only_mini = await pack_rows(store), await count(store, "search_items")
+    await store.import_pack(load_pack(write_pack(TWO_SEASONS, "b.toml")))
+    season = await store.content.resolve_season("test-show", 2)
+    assert season is not None
+    assert await store.content.character_choices(season.id, "Alpha") != []
+    ref, now = "test-show/2/premiere-2", datetime(2024, 6, 1, tzinfo=UTC)
+    await store.guilds.subscribe(1, ref, channel_id=10, role_id=None, milestones="0", now=now)
+
+    [removed] = await store.remove_packs(["two"])
+
+    assert removed.name == "two"
+    assert removed.seasons == ("Test Show season 1", "Test Show season 2")
+    assert removed.countdowns == 1
+    assert [p.name for p in await store.content.packs()] == ["mini"]
+    assert await store.content.resolve_season("test-show", 2) is None
+    assert await store.content.character_choices(season.id, "Alpha") == []
+    assert (await pack_rows(store), await count(store, "search_items")) == only_mini
+    assert await store.guilds.get(1, ref) is not None  # the countdown is kept, not dropped
+
+
+async def test_removing_a_pack_that_is_not_loaded_removes_nothing(store: Store) -> None:
+    await store.import_pack(load_pack(BUNDLED))
+    before = await dump(store)
+    with pytest.raises(StoreError) as info:
+        await store.remove_packs(["heartstopper-s2", "nope"])
+    assert str(info.value) == (
+        "no content pack named 'nope' is loaded (loaded: heartstopper-s2); nothing was removed"
+    )
+    assert await dump(store) == before
+
+
+async def test_a_removed_season_comes_back_with_its_pack(
+    store: Store, write_pack: WritePack
+) -> None:
+    path = write_pack(TWO_SEASONS)
+    await store.import_pack(load_pack(path))
+    await store.remove_packs(["two"])
+    assert await store.import_pack(load_pack(path)) is True
+    season = await store.content.resolve_season("test-show", 2)
+    assert season is not None
+    assert await store.content.character(season.id, "beta") is not None
+
+
+def test_declared_name_reads_only_the_pack_table(write_pack: WritePack) -> None:
+    assert declared_name(write_pack(MINIMAL)) == "mini"
+    assert declared_name(write_pack("[pack]\nname = 'half'\n[[people]]\nkey = 1\n")) == "half"
+    assert declared_name(write_pack("[pack\nname = 'broken'")) is None
+    assert declared_name(write_pack("title = 'no pack table'")) is None
