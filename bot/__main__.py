@@ -57,7 +57,7 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 async def _run_bot(settings: Settings, *, sync_only: bool) -> int:
     point_discord_at(settings.api_base, settings.gateway_url)
     silence_voice_warnings()
-    bot = FanBot(settings)
+    bot = FanBot(settings, force_sync=sync_only)
     # A service manager stops the bot with SIGTERM: close cleanly, as Ctrl-C does.
     closing: set[asyncio.Task[None]] = set()
     asyncio.get_running_loop().add_signal_handler(

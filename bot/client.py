@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Sequence
@@ -40,7 +42,7 @@ class FanBot(commands.AutoShardedBot):
         clock: Clock | None = None,
         guild_ready_timeout: float = 2.0,
         extensions: Sequence[str] = EXTENSIONS,
-        sync_commands: bool = True,
+        force_sync: bool = False,
     ) -> None:
         sharding: dict[str, object] = {}  # unset: Discord's recommended count, all here
         if settings.shard_count is not None:
@@ -62,7 +64,7 @@ class FanBot(commands.AutoShardedBot):
         self.settings = settings
         self.clock = clock or Clock(settings.clock_start, settings.clock_speed)
         self._extensions = tuple(extensions)
-        self._sync_commands = sync_commands
+        self._force_sync = force_sync
         self.reminders = ReminderService(self)
         self._max_concurrency: int | None = None
         self._identify_locks: dict[int, asyncio.Lock] = {}
@@ -106,20 +108,30 @@ class FanBot(commands.AutoShardedBot):
                 )
         for extension in self._extensions:
             await self.load_extension(extension)
-        if self._sync_commands:
-            await self.sync_commands()
+        await self.sync_commands(only_if_changed=not self._force_sync)
         await self.reminders.start()
 
-    async def sync_commands(self) -> int:
-        """Register the slash commands: to the dev guild at once if set, else globally."""
+    async def sync_commands(self, *, only_if_changed: bool = False) -> int:
+        """Register the slash commands: to the dev guild at once if set, else globally.
+
+        With `only_if_changed`, nothing is sent when the commands are exactly those this
+        database last registered for this application and target: a sync is a rate-limited
+        bulk overwrite, and discord.py advises against one at every start.
+        """
+        guild = None
         if self.settings.dev_guild is not None:
             guild = discord.Object(self.settings.dev_guild)
             self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-            log.info("synced %d commands to guild %s", len(synced), self.settings.dev_guild)
-        else:
-            synced = await self.tree.sync()
-            log.info("synced %d commands globally", len(synced))
+        scope = f"{self.application_id}/" + (f"guild/{guild.id}" if guild else "global")
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        where = f"to guild {guild.id}" if guild else "globally"
+        if only_if_changed and await self.store.command_syncs.last_hash(scope) == digest:
+            log.info("%d commands unchanged since the last sync %s", len(payload), where)
+            return len(payload)
+        synced = await self.tree.sync(guild=guild)
+        await self.store.command_syncs.record(scope, digest, self.clock.now())
+        log.info("synced %d commands %s", len(synced), where)
         return len(synced)
 
     async def close(self) -> None:

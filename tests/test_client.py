@@ -1,4 +1,4 @@
-"""FanBot's start-up: content packs in the folder and in the database."""
+"""FanBot's start-up: content packs in the folder and in the database, command sync."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.client import FanBot
 from bot.config import Settings
 from bot.emulator import DemoWorld, Emulator
+from bot.endpoints import point_discord_at
 from bot.local import running_bot
 from bot.store import Store, load_pack
 from tests.cogs.helpers import visible_text
@@ -47,3 +49,53 @@ async def test_packs_in_the_folder_start_without_a_warning(
     messages = [r.getMessage() for r in caplog.records if r.name == "bot.client"]
     assert "content pack heartstopper-s2: imported" in messages
     assert not [r for r in caplog.records if r.name == "bot.client" and r.levelno >= 30]
+
+
+def command_syncs(emulator: Emulator) -> list[str]:
+    """The paths of the bulk overwrites of commands the emulator received, in order."""
+    return [path for method, path, _ in emulator.requests if method == "PUT"]
+
+
+async def test_commands_are_synced_once_until_they_change(
+    settings: Settings, emulator: Emulator, world: DemoWorld
+) -> None:
+    async with running_bot(emulator, settings):
+        pass
+    assert command_syncs(emulator) == [f"/applications/{emulator.application_id}/commands"]
+
+    async with running_bot(emulator, settings):  # a restart with the same commands
+        assert "Heartstopper" in visible_text(await emulator.slash("premiere"))
+    assert len(command_syncs(emulator)) == 1
+
+    async with running_bot(emulator, settings) as bot:  # as if a new version changed them
+        await bot.store.db.conn.execute("UPDATE command_syncs SET payload_hash = 'old'")
+        await bot.store.db.conn.commit()
+    async with running_bot(emulator, settings):
+        pass
+    assert len(command_syncs(emulator)) == 2
+
+
+async def test_fanbot_sync_always_syncs(
+    settings: Settings, emulator: Emulator, world: DemoWorld
+) -> None:
+    point_discord_at(emulator.api_base, emulator.gateway_url)
+    for _ in range(2):
+        async with FanBot(settings, force_sync=True) as bot:
+            await bot.login(emulator.token)  # what `fanbot sync` does: setup_hook, no gateway
+    assert len(command_syncs(emulator)) == 2
+
+
+async def test_a_dev_guild_is_synced_on_its_own(
+    settings: Settings, emulator: Emulator, world: DemoWorld
+) -> None:
+    async with running_bot(emulator, settings):
+        pass
+    in_dev_guild = dataclasses.replace(settings, dev_guild=world.guild.id)
+    for _ in range(2):
+        async with running_bot(emulator, in_dev_guild):
+            pass
+    app = emulator.application_id
+    assert command_syncs(emulator) == [
+        f"/applications/{app}/commands",
+        f"/applications/{app}/guilds/{world.guild.id}/commands",
+    ]

@@ -7,6 +7,7 @@ from pathlib import Path
 from types import TracebackType
 
 from bot.clock import Clock
+from bot.store.command_syncs import CommandSyncQueries
 from bot.store.content import ContentQueries
 from bot.store.countdown_models import (
     Delivery,
@@ -82,7 +83,7 @@ __all__ = [
 
 
 class Store:
-    """The open database and its query groups (`content`; later `guilds`, `deliveries`)."""
+    """The open database and its query groups: content, guilds, deliveries, command syncs."""
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
@@ -90,6 +91,7 @@ class Store:
         self.content = ContentQueries(db.conn)
         self.guilds = GuildQueries(db)
         self.deliveries = DeliveryQueries(db)
+        self.command_syncs = CommandSyncQueries(db)
 
     @property
     def path(self) -> str:
