@@ -30,7 +30,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from benchmarks.common import REPO, summary_ms, until_ready
+from benchmarks.common import REPO, ratio_interval, summary_ms, until_ready
 from bot import render
 from bot.client import FanBot, minimal_intents
 from bot.config import Settings
@@ -145,10 +145,12 @@ async def run(n: int = 300, rounds: int = 2) -> dict[str, Any]:
                 results[name]["autocomplete"] += complete
     out: dict[str, Any] = {"iterations": n * rounds}
     for what in ("slash", "autocomplete"):
-        f = {name: summary_ms(results[name][what]) for name in variants}
+        samples = {name: results[name][what] for name in variants}
+        f = {name: summary_ms(samples[name]) for name in variants}
         out[what] = {
             **f,
             "median_ratio": round(f["fanbot"]["median_ms"] / f["bare"]["median_ms"], 3),
+            "median_ratio_95": ratio_interval(samples["fanbot"], samples["bare"]),
             "p99_ratio": round(f["fanbot"]["p99_ms"] / f["bare"]["p99_ms"], 3),
             "uncached_median_ratio": round(
                 f["fanbot_uncached"]["median_ms"] / f["bare"]["median_ms"], 3
@@ -158,8 +160,14 @@ async def run(n: int = 300, rounds: int = 2) -> dict[str, Any]:
             out[what]["embed_cost_ratio"] = round(
                 f["bare_embed"]["median_ms"] / f["bare"]["median_ms"], 3
             )
+            out[what]["embed_cost_ratio_95"] = ratio_interval(
+                samples["bare_embed"], samples["bare"]
+            )
             out[what]["over_bare_embed_ratio"] = round(
                 f["fanbot"]["median_ms"] / f["bare_embed"]["median_ms"], 3
+            )
+            out[what]["over_bare_embed_ratio_95"] = ratio_interval(
+                samples["fanbot"], samples["bare_embed"]
             )
     return out
 

@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import platform
+import random
 import statistics
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -36,6 +37,23 @@ def summary_ms(seconds: Sequence[float]) -> dict[str, float]:
         "p99_ms": round(pct(seconds, 99) * 1000, 3),
         "max_ms": round(max(seconds) * 1000, 3),
     }
+
+
+def ratio_interval(
+    ours: Sequence[float], base: Sequence[float], resamples: int = 400
+) -> list[float]:
+    """A 95% bootstrap interval of median(ours) / median(base): how far noise moves a ratio.
+
+    Round trips of alternating rounds are not independent draws, so take it as the width of
+    the noise, not as an exact probability.
+    """
+    dice = random.Random(0)
+    ratios = [
+        statistics.median(dice.choices(ours, k=len(ours)))
+        / statistics.median(dice.choices(base, k=len(base)))
+        for _ in range(resamples)
+    ]
+    return [round(pct(ratios, 2.5), 3), round(pct(ratios, 97.5), 3)]
 
 
 def rss_kib(pid: int | str = "self") -> int:

@@ -64,6 +64,11 @@ def verdict(ok: bool, text: str) -> str:
     return f"{text}: {'met' if ok else 'NOT met'}"
 
 
+def band(interval: list[float]) -> str:
+    """A ratio's 95% noise band, e.g. "(1.13-1.16)"."""
+    return f"({interval[0]:.2f}-{interval[1]:.2f})"
+
+
 def rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     out: list[tuple[str, str, str, str]] = []
     c = r["commands"]
@@ -74,7 +79,10 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 f"{label} round trip, median",
                 f"{f['fanbot']['median_ms']:.2f} ms",
                 f"{f['bare']['median_ms']:.2f} ms (bare)",
-                verdict(f["median_ratio"] <= 1.10, f"<= 1.10x, {f['median_ratio']:.2f}x"),
+                verdict(
+                    f["median_ratio"] <= 1.10,
+                    f"<= 1.10x, {f['median_ratio']:.2f}x {band(f['median_ratio_95'])}",
+                ),
             )
         )
         if what == "slash":
@@ -83,7 +91,8 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     "bare bot sending fanbot's embed, median",
                     f"{f['bare_embed']['median_ms']:.2f} ms",
                     f"{f['bare']['median_ms']:.2f} ms (bare)",
-                    f"{f['embed_cost_ratio']:.2f}x: what the embed itself costs",
+                    f"{f['embed_cost_ratio']:.2f}x {band(f['embed_cost_ratio_95'])}: "
+                    "what the embed itself costs",
                 )
             )
             out.append(
@@ -91,7 +100,8 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     f"{label} against that bot, median",
                     f"{f['fanbot']['median_ms']:.2f} ms",
                     f"{f['bare_embed']['median_ms']:.2f} ms (bare, embed)",
-                    f"{f['over_bare_embed_ratio']:.2f}x: what fanbot's own work adds",
+                    f"{f['over_bare_embed_ratio']:.2f}x {band(f['over_bare_embed_ratio_95'])}: "
+                    "what fanbot's own work adds",
                 )
             )
         out.append(
