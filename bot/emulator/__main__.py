@@ -31,7 +31,7 @@ def stats(emulator: Emulator) -> dict[str, Any]:
         "first_message_at": min(stamps, default=None),
         "last_message_at": max(stamps, default=None),
         "requests": len(emulator.requests),
-        "rate_limited": emulator.rate_limited,
+        "rate_limited": emulator.limits.rate_limited,
         "messages": sum(per_channel.values()),
         "channels_with_messages": len(per_channel),
         "duplicates": sum(n - 1 for n in per_channel.values() if n > 1),

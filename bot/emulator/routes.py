@@ -79,6 +79,11 @@ class ApiError(Exception):
         self.errors = errors
 
 
+def json_response(data: Any, status: int = 200) -> web.Response:
+    """A JSON answer, with the exact Content-Type discord.py expects."""
+    return web.Response(status=status, body=orjson.dumps(data), content_type="application/json")
+
+
 class RestHandlers:
     """The REST handlers. `Emulator` provides the world they read and change."""
 
@@ -108,9 +113,7 @@ class RestHandlers:
         """Record that the bot broke one of Discord's rules (the emulator's)."""
         raise NotImplementedError
 
-    @staticmethod
-    def _json(data: Any, status: int = 200) -> web.Response:
-        return web.Response(status=status, body=orjson.dumps(data), content_type="application/json")
+    _json = staticmethod(json_response)
 
     def _error(
         self, status: int, code: int, message: str, errors: Json | None = None

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
-import random
 import re
 import secrets
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -34,6 +31,7 @@ from bot.emulator.gateway import (
     GatewayConnection,
     GatewaySession,
 )
+from bot.emulator.limits import Admission, RestLimits
 from bot.emulator.routes import (
     ACK_DEADLINE_SECONDS,
     INTERACTION_AUTOCOMPLETE,
@@ -72,91 +70,6 @@ MEMBER_PERMISSIONS = Permissions(
 ).value
 
 
-@dataclass(slots=True)
-class Fault:
-    """A canned failure the next matching REST requests receive.
-
-    `after`: the request takes effect first and only its answer is lost (as when Discord
-    commits a message and then fails); `delay`: seconds to wait before answering.
-    """
-
-    method: str
-    path: re.Pattern[str]
-    status: int
-    remaining: int
-    body: Json
-    kind: str
-    after: bool = False
-    delay: float = 0.0
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class Bucket:
-    """One rate-limit bucket: `limit` requests per fixed window of `per` seconds."""
-
-    limit: int
-    per: float
-    window_start: float = 0.0
-    used: int = 0
-
-    def take(self, now: float) -> bool:
-        """Count one request; False when the window is already used up."""
-        if now - self.window_start >= self.per:
-            self.window_start, self.used = now, 0
-        if self.used >= self.limit:
-            return False
-        self.used += 1
-        return True
-
-    def reset_after(self, now: float) -> float:
-        """Seconds until the window resets."""
-        return max(0.0, self.window_start + self.per - now)
-
-
-def _rate_limit_fault(
-    method: str, path: str, retry_after: float, is_global: bool, times: int
-) -> Fault:
-    """A 429 shaped as Discord sends it: Via header, JSON retry_after and global."""
-    body: Json = {"message": "You are being rate limited.", "retry_after": retry_after}
-    body["global"] = is_global
-    headers = {
-        "Via": "1.1 google",
-        "Retry-After": str(max(1, round(retry_after))),
-        "X-RateLimit-Scope": "global" if is_global else "user",
-    }
-    if is_global:
-        headers["X-RateLimit-Global"] = "true"
-    kind = "429 global" if is_global else "429 route"
-    return Fault(method.upper(), re.compile(path), 429, times, body, kind, headers=headers)
-
-
-_MAJOR = ("channels", "guilds", "webhooks", "interactions")
-
-
-def bucket_route(method: str, path: str) -> tuple[str, str]:
-    """(bucket hash, major parameters) of a request, as Discord groups its rate limits.
-
-    Ids are parameters; a channel, guild, webhook (with its token) or interaction id is a
-    major parameter: each value has its own bucket.
-    """
-    parts = path.strip("/").split("/")
-    template: list[str] = []
-    major: list[str] = []
-    for i, part in enumerate(parts):
-        before = parts[i - 1] if i >= 1 else ""
-        two_before = parts[i - 2] if i >= 2 else ""
-        if (before in _MAJOR and i == 1) or (two_before in ("webhooks", "interactions") and i == 2):
-            major.append(part)
-            template.append("{major}")
-        elif part.isdigit():
-            template.append("{id}")
-        else:
-            template.append(part)
-    route = f"{method} /" + "/".join(template)
-    return hashlib.sha1(route.encode()).hexdigest()[:16], "/".join(major)
-
-
 class RuleBreach(AssertionError):  # noqa: N818 - it reads as "a rule breach happened"
     """The bot broke one of Discord's rules; the message names the rule."""
 
@@ -183,7 +96,6 @@ class Emulator(RestHandlers):
         self.heartbeat_ms = heartbeat_ms
         self.ack_deadline = ack_deadline
         self.nonce_window: float = NONCE_WINDOW_SECONDS
-        self.global_rate_limit = global_rate_limit
         self.max_guilds_per_shard = max_guilds_per_shard
         self.application_id = self.ids.next()
         self.bot_user = User(self.application_id, "fanbot", bot=True)
@@ -195,20 +107,17 @@ class Emulator(RestHandlers):
         self.sessions: dict[str, GatewaySession] = {}
         self.breaches: list[str] = []
         self.requests: list[tuple[str, str, Any]] = []
-        self.faults: list[Fault] = []
-        self.chaos: tuple[str, re.Pattern[str], float, random.Random] | None = None
-        self.rate_limited = 0
-        self.route_limit = route_limit
-        self.route_limits: list[tuple[str, re.Pattern[str], int, float]] = []
-        self.buckets: dict[tuple[str, str], Bucket] = {}
         self.contract = contract
-        self.faults_injected: Counter[str] = Counter()
+        self.faults_injected: Counter[str] = Counter()  # REST and gateway faults, by kind
+        self.limits = RestLimits(global_rate_limit, route_limit, self.faults_injected)
+        self._route_table = [
+            (method, re.compile(path), handler) for (method, path), handler in self._routes()
+        ]
         self.identify_interval = identify_interval  # >0: refuse IDENTIFYs closer than this
         self.last_identify: float | None = None
         self.gateway_log: list[str] = []  # "identify", "resume", "refused identify", ...
         self._gateway_open = asyncio.Event()
         self._gateway_open.set()
-        self._recent_requests: deque[float] = deque()
         self._message_listeners: list[Callable[[Message], Awaitable[None] | None]] = []
         self._runner: web.AppRunner | None = None
         self.host = "127.0.0.1"
@@ -323,60 +232,6 @@ class Emulator(RestHandlers):
     def on_message(self, listener: Callable[[Message], Awaitable[None] | None]) -> None:
         """Call `listener` with every message the bot creates in a channel."""
         self._message_listeners.append(listener)
-
-    def inject_fault(
-        self,
-        method: str,
-        path: str,
-        status: int,
-        *,
-        times: int = 1,
-        body: Json | None = None,
-        after: bool = False,
-    ) -> None:
-        """Answer the next `times` requests matching `method` and the `path` regex with `status`.
-
-        With `after`, each request takes effect first and only its answer is the failure.
-        """
-        default = {"message": f"{status}: injected", "code": 0}
-        fault = Fault(
-            method.upper(), re.compile(path), status, times, body or default, str(status), after
-        )
-        self.faults.append(fault)
-
-    def inject_rate_limit(
-        self,
-        method: str,
-        path: str,
-        *,
-        retry_after: float = 0.25,
-        is_global: bool = False,
-        times: int = 1,
-    ) -> None:
-        """Answer the next `times` matching requests with a 429 shaped as Discord sends it."""
-        self.faults.append(_rate_limit_fault(method, path, retry_after, is_global, times))
-
-    def inject_delay(self, method: str, path: str, seconds: float, *, times: int = 1) -> None:
-        """Answer the next `times` matching requests normally, but `seconds` late."""
-        fault = Fault(method.upper(), re.compile(path), 0, times, {}, "slow", delay=seconds)
-        self.faults.append(fault)
-
-    def clear_faults(self) -> None:
-        """Forget every fault not yet used, and stop any chaos."""
-        self.faults.clear()
-        self.chaos = None
-
-    def set_chaos(self, method: str, path: str, rate: float, *, seed: int | None = None) -> None:
-        """From now on, fail a share `rate` of the matching requests at random.
-
-        Each unlucky request gets one of: a route or global 429, a 500, a 502 after the
-        request took effect, a 503, or a 0.3 s delay.
-        """
-        self.chaos = (method.upper(), re.compile(path), rate, random.Random(seed))
-
-    def set_route_limit(self, method: str, path: str, limit: int, per: float) -> None:
-        """Give the buckets of requests matching `method` and the `path` regex this limit."""
-        self.route_limits.append((method.upper(), re.compile(path), limit, per))
 
     def assert_no_breaches(self) -> None:
         """Fail with every Discord rule the bot broke so far."""
@@ -726,67 +581,14 @@ class Emulator(RestHandlers):
         exempt = path.startswith(("/interactions/", "/webhooks/"))
         if not exempt and request.headers.get("Authorization") != f"Bot {self.token}":
             return self._error(401, 0, "401: Unauthorized")
-        fault = self._take_fault(method, path)
-        if fault is not None:
-            self.faults_injected[fault.kind] += 1
-            if fault.delay:
-                await asyncio.sleep(fault.delay)
-            elif not fault.after:
-                return self._fault_response(fault)
-        if not exempt and self._over_global_limit():
-            self.rate_limited += 1
-            return self._too_many_requests()
-        bucket_hash, major = bucket_route(method, path)
-        bucket = self._bucket(method, path, bucket_hash, major)
-        now = time.monotonic()
-        if not bucket.take(now):
-            self.rate_limited += 1
-            return self._route_limited(bucket, bucket_hash, now)
+        admission = await self.limits.admit(method, path, exempt=exempt)
+        if not isinstance(admission, Admission):
+            return admission
         try:
             response = await self._route(method, path, request, body)
         except ApiError as exc:
             response = self._error(exc.status, exc.code, exc.message, exc.errors)
-        if fault is not None and fault.after:
-            return self._fault_response(fault)
-        self._bucket_headers(response, bucket, bucket_hash, now)
-        return response
-
-    def _fault_response(self, fault: Fault) -> web.Response:
-        response = self._json(fault.body, fault.status)
-        response.headers.update(fault.headers)
-        return response
-
-    def _bucket(self, method: str, path: str, bucket_hash: str, major: str) -> Bucket:
-        bucket = self.buckets.get((bucket_hash, major))
-        if bucket is None:
-            limit, per = self.route_limit
-            for want_method, pattern, want_limit, want_per in self.route_limits:
-                if want_method in (method, "*") and pattern.search(path):
-                    limit, per = want_limit, want_per
-            bucket = self.buckets[(bucket_hash, major)] = Bucket(limit, per)
-        return bucket
-
-    @staticmethod
-    def _bucket_headers(
-        response: web.Response, bucket: Bucket, bucket_hash: str, now: float
-    ) -> None:
-        reset_after = bucket.reset_after(now)
-        response.headers["X-RateLimit-Limit"] = str(bucket.limit)
-        response.headers["X-RateLimit-Remaining"] = str(max(0, bucket.limit - bucket.used))
-        response.headers["X-RateLimit-Reset-After"] = f"{reset_after:.3f}"
-        response.headers["X-RateLimit-Reset"] = f"{time.time() + reset_after:.3f}"
-        response.headers["X-RateLimit-Bucket"] = bucket_hash
-
-    def _route_limited(self, bucket: Bucket, bucket_hash: str, now: float) -> web.Response:
-        retry_after = round(bucket.reset_after(now), 3)
-        body = {"message": "You are being rate limited.", "retry_after": retry_after}
-        body["global"] = False
-        response = self._json(body, 429)
-        self._bucket_headers(response, bucket, bucket_hash, now)
-        response.headers["Via"] = "1.1 google"
-        response.headers["Retry-After"] = str(max(1, round(retry_after)))
-        response.headers["X-RateLimit-Scope"] = "user"
-        return response
+        return self.limits.answer(admission, response)
 
     async def _read_body(self, request: web.Request) -> Any:
         if not request.can_read_body:
@@ -803,63 +605,14 @@ class Emulator(RestHandlers):
             return orjson.loads(raw)
         return None
 
-    def _take_fault(self, method: str, path: str) -> Fault | None:
-        for fault in self.faults:
-            if fault.method in (method, "*") and fault.path.search(path) and fault.remaining > 0:
-                fault.remaining -= 1
-                return fault
-        if self.chaos is not None:
-            want, pattern, rate, dice = self.chaos
-            if want in (method, "*") and pattern.search(path) and dice.random() < rate:
-                pick = dice.randrange(6)
-                if pick < 2:
-                    return _rate_limit_fault(method, path, 0.2, pick == 1, 1)
-                if pick == 5:
-                    return Fault(method, re.compile(path), 0, 1, {}, "slow", delay=0.3)
-                status = (500, 502, 503)[pick - 2]
-                body = {"message": f"{status}: injected", "code": 0}
-                return Fault(method, re.compile(path), status, 1, body, str(status), status == 502)
-        return None
-
-    def _over_global_limit(self) -> bool:
-        if self.global_rate_limit is None:
-            return False
-        now = time.monotonic()
-        while self._recent_requests and now - self._recent_requests[0] >= 1.0:
-            self._recent_requests.popleft()
-        if len(self._recent_requests) >= self.global_rate_limit:
-            return True
-        self._recent_requests.append(now)
-        return False
-
-    def _too_many_requests(self) -> web.Response:
-        # Until enough of the window has slid by for one more request (the limit may have
-        # just been lowered below what the window holds).
-        limit = max(1, int(self.global_rate_limit or 1))
-        frees = self._recent_requests[max(0, len(self._recent_requests) - limit)]
-        retry_after = round(max(0.001, 1.0 - (time.monotonic() - frees)), 3)
-        body = {
-            "message": "You are being rate limited.",
-            "retry_after": retry_after,
-            "global": True,
-        }
-        response = self._json(body, 429)
-        response.headers["Via"] = "1.1 google"
-        response.headers["Retry-After"] = str(max(1, round(retry_after)))
-        response.headers["X-RateLimit-Global"] = "true"
-        response.headers["X-RateLimit-Scope"] = "global"
-        return response
-
     async def _route(self, method: str, path: str, request: web.Request, body: Any) -> web.Response:
-        for pattern, handler in self._routes():
-            if pattern[0] != method:
-                continue
-            match = re.fullmatch(pattern[1], path)
-            if match is not None:
+        for want, pattern, handler in self._route_table:
+            if want == method and (match := pattern.fullmatch(path)) is not None:
                 return await handler(request, body, *match.groups())
         return self._error(404, 0, "404: Not Found")
 
     def _routes(self) -> list[tuple[tuple[str, str], Callable[..., Awaitable[web.Response]]]]:
+        """Every REST route: (method, path regex) and its handler, in the order they are tried."""
         app = r"(\d+)"
         return [
             (("GET", "/users/@me"), self._get_me),

@@ -201,7 +201,7 @@ async def test_429_storm_during_fan_out_loses_nothing(
                 channel=emulator.channel(guild, "announcements"),
                 milestones="0",
             )
-        emulator.global_rate_limit = 4  # a third of what the fan-out wants: 429s
+        emulator.limits.global_rate_limit = 4  # a third of what the fan-out wants: 429s
         await wait_for(
             lambda: all(len(posts(emulator, g)) == 1 for g, _ in servers),
             within=60,
@@ -210,7 +210,7 @@ async def test_429_storm_during_fan_out_loses_nothing(
         for guild, _ in servers:
             await settled_history(bot, guild, 1)
         counts = await bot.store.deliveries.counts(PREMIERE_REF)
-    assert emulator.rate_limited > 0
+    assert emulator.limits.rate_limited > 0
     assert counts == {"sent": 12}
     assert all(headlines(posts(emulator, g)) == ["It's here!"] for g, _ in servers)
 
@@ -404,7 +404,7 @@ async def test_a_server_error_is_retried_later_not_lost(
 ) -> None:
     async with running_bot(emulator, settings, clock=frozen_at(timedelta(days=3))):
         await emulator.slash("countdown setup", channel=world.announcements, milestones="0")
-    emulator.inject_fault("POST", r"^/channels/\d+/messages$", 503, times=1)
+    emulator.limits.inject_fault("POST", r"^/channels/\d+/messages$", 503, times=1)
     just_after = Clock(PREMIERE + timedelta(seconds=5), speed=1)
     async with running_bot(emulator, settings, clock=just_after) as bot:
         history = await settled_history(bot, world.guild, 1)
@@ -421,7 +421,7 @@ async def test_a_long_rate_limit_storm_delays_but_never_drops(
     async with running_bot(emulator, settings, clock=frozen_at(timedelta(days=3))):
         await emulator.slash("countdown setup", channel=world.announcements, milestones="0")
     # Every try of the post meets a 429 for longer than the bot's five tries would last.
-    emulator.inject_fault(
+    emulator.limits.inject_fault(
         "POST",
         r"^/channels/\d+/messages$",
         429,
@@ -440,7 +440,7 @@ async def test_a_post_whose_answer_was_lost_is_found_not_repeated(
     async with running_bot(emulator, settings, clock=frozen_at(timedelta(days=3))):
         await emulator.slash("countdown setup", channel=world.announcements, milestones="0")
     # Discord stores the post but the answer is lost, and its nonce memory has expired.
-    emulator.inject_fault("POST", r"^/channels/\d+/messages$", 503, times=1, after=True)
+    emulator.limits.inject_fault("POST", r"^/channels/\d+/messages$", 503, times=1, after=True)
     emulator.nonce_window = 0
     just_after = Clock(PREMIERE + timedelta(seconds=5), speed=1)
     async with running_bot(emulator, settings, clock=just_after) as bot:

@@ -12,7 +12,7 @@ import pytest
 
 from bot.client import FanBot
 from bot.emulator import DemoWorld, Emulator
-from bot.emulator.server import bucket_route
+from bot.emulator.limits import bucket_route
 from tests.cogs.helpers import visible_text
 
 
@@ -46,7 +46,7 @@ def test_buckets_group_routes_by_major_parameter() -> None:
 async def test_per_route_buckets_count_down_then_429(
     emulator: Emulator, world: DemoWorld, http: aiohttp.ClientSession
 ) -> None:
-    emulator.set_route_limit("POST", r"/channels/\d+/messages", 2, 5.0)
+    emulator.limits.set_route_limit("POST", r"/channels/\d+/messages", 2, 5.0)
     headers = {"Authorization": f"Bot {emulator.token}", "Content-Type": "application/json"}
     url = f"{emulator.api_base}/channels/{world.general.id}/messages"
     seen = []
@@ -71,7 +71,7 @@ async def test_per_route_buckets_count_down_then_429(
 async def test_discord_py_waits_out_a_bucket_instead_of_failing(
     emulator: Emulator, world: DemoWorld, bot: FanBot
 ) -> None:
-    emulator.set_route_limit("POST", r"/channels/\d+/messages", 2, 0.5)
+    emulator.limits.set_route_limit("POST", r"/channels/\d+/messages", 2, 0.5)
     started = time.monotonic()
     for i in range(6):
         await send(bot, world, f"post {i}")
@@ -82,8 +82,8 @@ async def test_discord_py_waits_out_a_bucket_instead_of_failing(
 async def test_injected_route_and_global_429s_are_waited_out(
     emulator: Emulator, world: DemoWorld, bot: FanBot
 ) -> None:
-    emulator.inject_rate_limit("POST", r"/channels/\d+/messages", retry_after=0.2, times=2)
-    emulator.inject_rate_limit(
+    emulator.limits.inject_rate_limit("POST", r"/channels/\d+/messages", retry_after=0.2, times=2)
+    emulator.limits.inject_rate_limit(
         "POST", r"/channels/\d+/messages", retry_after=0.2, is_global=True, times=1
     )
     message = await send(bot, world, "after the storm")
@@ -95,10 +95,10 @@ async def test_injected_route_and_global_429s_are_waited_out(
 async def test_500_and_502_are_retried_503_surfaces(
     emulator: Emulator, world: DemoWorld, bot: FanBot
 ) -> None:
-    emulator.inject_fault("POST", r"/channels/\d+/messages", 500)
-    emulator.inject_fault("POST", r"/channels/\d+/messages", 502)
+    emulator.limits.inject_fault("POST", r"/channels/\d+/messages", 500)
+    emulator.limits.inject_fault("POST", r"/channels/\d+/messages", 502)
     await send(bot, world, "made it")
-    emulator.inject_fault("POST", r"/channels/\d+/messages", 503)
+    emulator.limits.inject_fault("POST", r"/channels/\d+/messages", 503)
     with pytest.raises(discord.DiscordServerError):
         await send(bot, world, "lost")
     assert posted(emulator, world) == ["made it"]
@@ -110,7 +110,7 @@ async def test_an_answer_lost_after_the_post_is_not_a_second_post(
 ) -> None:
     # Discord stores the message, then the answer is a 502: discord.py sends it again, and
     # the nonce (enforce_nonce) makes Discord return the stored message instead.
-    emulator.inject_fault("POST", r"/channels/\d+/messages", 502, after=True)
+    emulator.limits.inject_fault("POST", r"/channels/\d+/messages", 502, after=True)
     message = await send(bot, world, "once", nonce="reminder-1")
     sends = [r for r in emulator.requests if r[0] == "POST" and r[1].endswith("/messages")]
     assert len(sends) == 2
@@ -122,7 +122,7 @@ async def test_an_answer_lost_after_the_post_is_not_a_second_post(
 async def test_slow_responses_are_just_slow(
     emulator: Emulator, world: DemoWorld, bot: FanBot
 ) -> None:
-    emulator.inject_delay("POST", r"/channels/\d+/messages", 0.6)
+    emulator.limits.inject_delay("POST", r"/channels/\d+/messages", 0.6)
     started = time.monotonic()
     await send(bot, world, "slowly")
     assert time.monotonic() - started >= 0.6

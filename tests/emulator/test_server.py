@@ -78,7 +78,7 @@ async def test_gateway_closes_on_a_bad_token(
 async def test_global_rate_limit_answers_like_discord(
     emulator: Emulator, http: aiohttp.ClientSession
 ) -> None:
-    emulator.global_rate_limit = 3
+    emulator.limits.global_rate_limit = 3
     statuses = []
     for _ in range(5):
         async with http.get(f"{emulator.api_base}/users/@me", headers=auth(emulator)) as r:
@@ -91,7 +91,7 @@ async def test_global_rate_limit_answers_like_discord(
 
 
 async def test_injected_fault(emulator: Emulator, http: aiohttp.ClientSession) -> None:
-    emulator.inject_fault("GET", "^/users/@me$", 503, times=1)
+    emulator.limits.inject_fault("GET", "^/users/@me$", 503, times=1)
     async with http.get(f"{emulator.api_base}/users/@me", headers=auth(emulator)) as r:
         assert r.status == 503
     async with http.get(f"{emulator.api_base}/users/@me", headers=auth(emulator)) as r:

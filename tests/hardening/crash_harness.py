@@ -228,11 +228,11 @@ class CrashRun:
         gateway connection drops one way or another.
         """
         emu = self.emulator
-        emu.set_chaos("POST", SENDS, 0.15, seed=self.random.randrange(1 << 30))
+        emu.limits.set_chaos("POST", SENDS, 0.15, seed=self.random.randrange(1 << 30))
         rounds = 0
         while True:
             rounds += 1
-            emu.global_rate_limit = 10 if rounds % 8 in (1, 2) else 50
+            emu.limits.global_rate_limit = 10 if rounds % 8 in (1, 2) else 50
             live = [s for s in emu.sessions.values() if s.connection is not None]
             if live and rounds % 4 == 0:
                 choice = self.random.choice(["op7", "4000", "1006", "op9"])
@@ -266,8 +266,9 @@ class CrashRun:
             await self.stop_bot()
             await self.emulator.stop()
         self.report.faults = Counter(self.emulator.faults_injected)
-        if self.emulator.rate_limited:
-            self.report.faults["429 from the global or route limits"] = self.emulator.rate_limited
+        limited = self.emulator.limits.rate_limited
+        if limited:
+            self.report.faults["429 from the global or route limits"] = limited
         self.report.breaches = list(self.emulator.breaches)
         self.report.outbox = await self.outbox()
         self.report.posts_expected = 2 * self.report.servers
