@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import aiosqlite
 
 from bot.store.db import Database, StoreError
+from bot.store.models import season_label
 from bot.store.packs import Pack, PackError, cross_pack_problems
 from bot.store.text import fold
 
@@ -80,7 +81,7 @@ async def remove_packs(db: Database, names: Sequence[str]) -> list[RemovedPack]:
                 )
                 countdowns += int(row["n"])
             await conn.execute("DELETE FROM packs WHERE id = ?", (pack["id"],))
-            labels = tuple(f"{s['title']} season {s['number']}" for s in seasons)
+            labels = tuple(season_label(s["title"], s["number"]) for s in seasons)
             removed.append(RemovedPack(name, labels, countdowns))
     return removed
 

@@ -39,7 +39,12 @@ class Season:
     @property
     def label(self) -> str:
         """How people name it: "Heartstopper season 2"."""
-        return f"{self.show_title} season {self.number}"
+        return season_label(self.show_title, self.number)
+
+
+def season_label(show_title: str, number: int) -> str:
+    """How people name a season: "Heartstopper season 2"."""
+    return f"{show_title} season {number}"
 
 
 @dataclass(frozen=True, slots=True)
