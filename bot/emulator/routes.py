@@ -113,26 +113,24 @@ class RestHandlers:
         """Record that the bot broke one of Discord's rules (the emulator's)."""
         raise NotImplementedError
 
-    _json = staticmethod(json_response)
-
     def _error(
         self, status: int, code: int, message: str, errors: Json | None = None
     ) -> web.Response:
         body: Json = {"message": message, "code": code}
         if errors:
             body["errors"] = errors
-        return self._json(body, status)
+        return json_response(body, status)
 
     # --- identity
 
     async def _get_me(self, request: web.Request, body: Any) -> web.Response:
         data = self.bot_user.to_json()
         data.update({"verified": True, "mfa_enabled": False, "flags": 0, "email": None})
-        return self._json(data)
+        return json_response(data)
 
     async def _get_application(self, request: web.Request, body: Any) -> web.Response:
         owner = self.users.get(next(iter(self.guilds.values())).owner_id) if self.guilds else None
-        return self._json(
+        return json_response(
             {
                 "id": str(self.application_id),
                 "name": self.bot_user.username,
@@ -154,10 +152,10 @@ class RestHandlers:
         )
 
     async def _get_gateway(self, request: web.Request, body: Any) -> web.Response:
-        return self._json({"url": self.gateway_url})
+        return json_response({"url": self.gateway_url})
 
     async def _get_gateway_bot(self, request: web.Request, body: Any) -> web.Response:
-        return self._json(
+        return json_response(
             {
                 "url": self.gateway_url,
                 "shards": self.shard_count,
@@ -178,24 +176,24 @@ class RestHandlers:
 
     async def _put_global_commands(self, request: web.Request, body: Any, app: str) -> web.Response:
         self._check_app(app)
-        return self._json(self.commands.replace(None, self._command_list(body)))
+        return json_response(self.commands.replace(None, self._command_list(body)))
 
     async def _get_global_commands(self, request: web.Request, body: Any, app: str) -> web.Response:
         self._check_app(app)
-        return self._json(self.commands.listing(None))
+        return json_response(self.commands.listing(None))
 
     async def _put_guild_commands(
         self, request: web.Request, body: Any, app: str, guild_id: str
     ) -> web.Response:
         self._check_app(app)
         self._guild(guild_id)
-        return self._json(self.commands.replace(int(guild_id), self._command_list(body)))
+        return json_response(self.commands.replace(int(guild_id), self._command_list(body)))
 
     async def _get_guild_commands(
         self, request: web.Request, body: Any, app: str, guild_id: str
     ) -> web.Response:
         self._check_app(app)
-        return self._json(self.commands.listing(int(guild_id)))
+        return json_response(self.commands.listing(int(guild_id)))
 
     @staticmethod
     def _command_list(body: Any) -> list[Json]:
@@ -300,7 +298,7 @@ class RestHandlers:
             raise ApiError(400, 50035, f"Invalid interaction response type {kind}")
         interaction.acknowledged = True
         interaction.callback_type = kind
-        return self._json(result)
+        return json_response(result)
 
     def _webhook_message(self, interaction: Interaction, which: str) -> Message:
         if which == "@original":
@@ -325,20 +323,20 @@ class RestHandlers:
             self._apply_edit(original, body)
             original.flags &= ~FLAG_LOADING
             interaction.done.set()
-            return self._json(original.to_json())
+            return json_response(original.to_json())
         self._check_body(interaction.label, body, creating=True)
         flags = int(body.get("flags") or 0) & FLAG_EPHEMERAL
         message = self._store_message(
             interaction.channel_id, body, flags=flags, interaction=interaction
         )
         interaction.followups.append(message)
-        return self._json(message.to_json())
+        return json_response(message.to_json())
 
     async def _get_webhook_msg(
         self, request: web.Request, body: Any, app: str, token: str, which: str
     ) -> web.Response:
         message = self._webhook_message(self._interaction_by_token(app, token), which)
-        return self._json(message.to_json())
+        return json_response(message.to_json())
 
     async def _edit_webhook_msg(
         self, request: web.Request, body: Any, app: str, token: str, which: str
@@ -350,7 +348,7 @@ class RestHandlers:
         if message.loading:
             message.flags &= ~FLAG_LOADING
         interaction.done.set()
-        return self._json(message.to_json())
+        return json_response(message.to_json())
 
     async def _del_webhook_msg(
         self, request: web.Request, body: Any, app: str, token: str, which: str
@@ -386,7 +384,7 @@ class RestHandlers:
     async def _get_channel(self, request: web.Request, body: Any, channel_id: str) -> web.Response:
         guild, channel = self._channel(channel_id)
         self._require(guild, channel)
-        return self._json(channel.to_json())
+        return json_response(channel.to_json())
 
     async def _create_message(
         self, request: web.Request, body: Any, channel_id: str
@@ -406,13 +404,13 @@ class RestHandlers:
                     and existing.author.id == self.bot_user.id
                     and self._age(existing) < self.nonce_window
                 ):
-                    return self._json(existing.to_json())
+                    return json_response(existing.to_json())
         message = self._store_message(channel.id, body, flags=0, nonce=nonce)
         for listener in self._message_listeners:
             outcome = listener(message)
             if asyncio.iscoroutine(outcome):
                 await outcome
-        return self._json(message.to_json())
+        return json_response(message.to_json())
 
     def _age(self, message: Message) -> float:
         return time.time() - ((message.id >> 22) + 1_420_070_400_000) / 1000
@@ -440,14 +438,14 @@ class RestHandlers:
             for m in reversed(self.channel_messages(channel))
             if (before is None or m.id < before) and m.id > after
         ]
-        return self._json([m.to_json() for m in found[:limit]])
+        return json_response([m.to_json() for m in found[:limit]])
 
     async def _get_message(
         self, request: web.Request, body: Any, channel_id: str, message_id: str
     ) -> web.Response:
         guild, channel, message = self._message_in(channel_id, message_id)
         self._require(guild, channel, "read_message_history")
-        return self._json(message.to_json())
+        return json_response(message.to_json())
 
     async def _edit_message(
         self, request: web.Request, body: Any, channel_id: str, message_id: str
@@ -457,7 +455,7 @@ class RestHandlers:
             raise ApiError(403, 50005, "Cannot edit a message authored by another user")
         self._check_body(f"edit in #{channel.name}", body or {}, creating=False)
         self._apply_edit(message, body or {})
-        return self._json(message.to_json())
+        return json_response(message.to_json())
 
     async def _delete_message(
         self, request: web.Request, body: Any, channel_id: str, message_id: str
@@ -510,17 +508,17 @@ class RestHandlers:
     async def _get_guild(self, request: web.Request, body: Any, guild_id: str) -> web.Response:
         guild = self._guild(guild_id)
         data = guild.to_json(joined_at=guild.members[self.bot_user.id].joined_at)
-        return self._json(data)
+        return json_response(data)
 
     async def _get_guild_channels(
         self, request: web.Request, body: Any, guild_id: str
     ) -> web.Response:
-        return self._json([c.to_json() for c in self._guild(guild_id).channels.values()])
+        return json_response([c.to_json() for c in self._guild(guild_id).channels.values()])
 
     async def _get_guild_roles(
         self, request: web.Request, body: Any, guild_id: str
     ) -> web.Response:
-        return self._json([r.to_json() for r in self._guild(guild_id).roles.values()])
+        return json_response([r.to_json() for r in self._guild(guild_id).roles.values()])
 
     async def _get_member(
         self, request: web.Request, body: Any, guild_id: str, user_id: str
@@ -529,12 +527,12 @@ class RestHandlers:
         member = guild.members.get(int(user_id))
         if member is None:
             raise ApiError(404, 10007, "Unknown Member")
-        return self._json(member.to_json())
+        return json_response(member.to_json())
 
     # --- scheduled events
 
     async def _list_events(self, request: web.Request, body: Any, guild_id: str) -> web.Response:
-        return self._json(list(self._guild(guild_id).scheduled_events.values()))
+        return json_response(list(self._guild(guild_id).scheduled_events.values()))
 
     def _scheduled_event(self, guild_id: str, event_id: str) -> Json:
         event = self._guild(guild_id).scheduled_events.get(int(event_id))
@@ -545,7 +543,7 @@ class RestHandlers:
     async def _get_event(
         self, request: web.Request, body: Any, guild_id: str, event_id: str
     ) -> web.Response:
-        return self._json(self._scheduled_event(guild_id, event_id))
+        return json_response(self._scheduled_event(guild_id, event_id))
 
     async def _create_event(self, request: web.Request, body: Any, guild_id: str) -> web.Response:
         guild = self._guild(guild_id)
@@ -580,11 +578,11 @@ class RestHandlers:
             "recurrence_rule": None,
         }
         guild.scheduled_events[event_id] = event
-        return self._json(event)
+        return json_response(event)
 
     async def _edit_event(
         self, request: web.Request, body: Any, guild_id: str, event_id: str
     ) -> web.Response:
         event = self._scheduled_event(guild_id, event_id)
         event.update({k: v for k, v in (body or {}).items() if k in event})
-        return self._json(event)
+        return json_response(event)
