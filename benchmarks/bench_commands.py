@@ -1,8 +1,9 @@
 """Command overhead: /character and its autocomplete, fanbot against a bare discord.py bot.
 
-All bots run in this process against one in-process emulator, with the same discord.py,
-one after the other in alternating rounds (bare, bare with an embed, fanbot, fanbot with
-its content cache off, and again) so that drift of a noisy machine hits all of them.
+All bots run in this process, each against a fresh in-process emulator, with the same
+discord.py, one after the other in rounds (bare, bare with an embed, fanbot, fanbot with its
+content cache off), every other round in reverse, so that drift of a noisy machine hits
+all of them alike.
 
 - bare: an AutoShardedBot with the same intents whose /character answers a constant string
   and whose autocomplete offers one constant choice. The issue's target is against it.
