@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 import aiosqlite
 
 from bot.store.db import Database, StoreError
 from bot.store.models import season_label
-from bot.store.packs import Pack, PackError, cross_pack_problems
+from bot.store.packs import CharacterSpec, Pack, PackError, PersonSpec, cross_pack_problems
 from bot.store.text import fold
 
 
@@ -195,65 +196,16 @@ async def _import_one(conn: aiosqlite.Connection, pack: Pack, imported_at: str) 
 
     person_name = {p.key: p.name for p in pack.people}
     character_name = {c.key: c.name for c in pack.characters}
-    folded: dict[str, str] = {}  # name -> fold(name): a big cast folds each name once
-
-    def fold_once(name: str) -> str:
-        found = folded.get(name)
-        if found is None:
-            found = folded[name] = fold(name)
-        return found
-
-    def search_text(name: str, others: Sequence[str]) -> str:
-        # fold(" ".join(names)) == the folded names joined by spaces (empty ones dropped)
-        return " ".join(f for f in (fold_once(n) for n in (name, *others)) if f)
-
+    folding = _Folding()
     roles: dict[str, list[str]] = {}
     actors: dict[str, list[str]] = {}
     for casting in pack.castings:
         if casting.character is not None:
             roles.setdefault(casting.person, []).append(character_name[casting.character])
             actors.setdefault(casting.character, []).append(person_name[casting.person])
-    # Ids are given here rather than read back row by row, so that each table is one
-    # executemany: about ten times faster for a cast of thousands.
-    people = await _next_ids(conn, "people", [person.key for person in pack.people])
-    await conn.executemany(
-        """INSERT INTO people
-           (id, pack_id, source_id, key, ordinal, name, name_folded, search, about)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [
-            (
-                people[person.key],
-                pack_id,
-                src[person.source],
-                person.key,
-                ordinal,
-                person.name,
-                fold_once(person.name),
-                search_text(person.name, roles.get(person.key, [])),
-                person.about,
-            )
-            for ordinal, person in enumerate(pack.people)
-        ],
-    )
-    characters = await _next_ids(conn, "characters", [c.key for c in pack.characters])
-    await conn.executemany(
-        """INSERT INTO characters
-           (id, pack_id, source_id, key, ordinal, name, name_folded, search, about)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [
-            (
-                characters[character.key],
-                pack_id,
-                src[character.source],
-                character.key,
-                ordinal,
-                character.name,
-                fold_once(character.name),
-                search_text(character.name, actors.get(character.key, [])),
-                character.about,
-            )
-            for ordinal, character in enumerate(pack.characters)
-        ],
+    people = await _insert_named(conn, "people", pack_id, src, pack.people, roles, folding)
+    characters = await _insert_named(
+        conn, "characters", pack_id, src, pack.characters, actors, folding
     )
     await conn.executemany(
         """INSERT INTO castings
@@ -380,6 +332,63 @@ SEARCH_ITEMS = (
        SELECT season_id, 'storyline', id, key, ordinal, title_folded, search FROM storylines
        WHERE pack_id = :pack ORDER BY season_id, ordinal""",
 )
+
+
+class _Folding:
+    """`fold` with a memo, for one import: a big cast folds each name once."""
+
+    def __init__(self) -> None:
+        self._folded: dict[str, str] = {}
+
+    def __call__(self, name: str) -> str:
+        found = self._folded.get(name)
+        if found is None:
+            found = self._folded[name] = fold(name)
+        return found
+
+    def search(self, name: str, others: Sequence[str]) -> str:
+        """The search text of `name` and `others`: their folded forms, space-separated."""
+        # fold(" ".join(names)) == the folded names joined by spaces (empty ones dropped)
+        return " ".join(f for f in (self(n) for n in (name, *others)) if f)
+
+
+async def _insert_named(
+    conn: aiosqlite.Connection,
+    table: Literal["people", "characters"],
+    pack_id: int,
+    src: dict[str, int],
+    items: Sequence[PersonSpec | CharacterSpec],
+    other_side: dict[str, list[str]],
+    folding: _Folding,
+) -> dict[str, int]:
+    """Insert people or characters in pack order; their ids by key.
+
+    `other_side` holds, per key, the names on the other side of their castings (an actor's
+    roles, a character's actors): search finds a person by a role and a role by its actor.
+    Ids are given here rather than read back row by row, so that the table is one
+    executemany: about ten times faster for a cast of thousands.
+    """
+    ids = await _next_ids(conn, table, [item.key for item in items])
+    await conn.executemany(
+        f"""INSERT INTO {table}
+            (id, pack_id, source_id, key, ordinal, name, name_folded, search, about)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            (
+                ids[item.key],
+                pack_id,
+                src[item.source],
+                item.key,
+                ordinal,
+                item.name,
+                folding(item.name),
+                folding.search(item.name, other_side.get(item.key, [])),
+                item.about,
+            )
+            for ordinal, item in enumerate(items)
+        ],
+    )
+    return ids
 
 
 async def _next_ids(conn: aiosqlite.Connection, table: str, keys: Sequence[str]) -> dict[str, int]:
