@@ -2,7 +2,7 @@
 
 from bot.emulator.commands import EmulatorError
 from bot.emulator.server import Emulator, RuleBreach
-from bot.emulator.state import Channel, Guild, Message, Role, User
+from bot.emulator.state import Channel, Guild, Message, Role, ScheduledEvent, User
 from bot.emulator.world import DemoWorld, populate_demo_world
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "Message",
     "Role",
     "RuleBreach",
+    "ScheduledEvent",
     "User",
     "populate_demo_world",
 ]

@@ -47,15 +47,20 @@ CLOSE_ABNORMAL = 1006  # never sent: what a client sees when the TCP connection 
 
 REPLAY_BUFFER = 1000
 
+INTENT_GUILD_SCHEDULED_EVENTS = 1 << 16
+
 
 class GatewaySession:
     """A shard's session: survives a dropped connection so the client can RESUME it."""
 
-    def __init__(self, emulator: Emulator, shard_id: int, shard_count: int) -> None:
+    def __init__(
+        self, emulator: Emulator, shard_id: int, shard_count: int, intents: int = 0
+    ) -> None:
         self.emulator = emulator
         self.id = secrets.token_hex(16)
         self.shard_id = shard_id
         self.shard_count = shard_count
+        self.intents = intents  # as IDENTIFY gave them; a RESUME keeps them
         self.sequence = 0
         self.sent: deque[Json] = deque(maxlen=REPLAY_BUFFER)
         self.connection: GatewayConnection | None = None
@@ -63,6 +68,10 @@ class GatewaySession:
     def owns_guild(self, guild_id: int) -> bool:
         """Whether this shard receives the guild's events."""
         return (guild_id >> 22) % self.shard_count == self.shard_id
+
+    def wants(self, intent: int) -> bool:
+        """Whether the client identified with `intent`."""
+        return bool(self.intents & intent)
 
     async def dispatch(self, event: str, data: Json) -> None:
         """Send an event now, or keep it for replay if the client is away."""
@@ -172,7 +181,8 @@ class GatewayConnection:
             return
         emu.last_identify = now
         emu.gateway_log.append("identify")
-        session = GatewaySession(emu, shard_id, shard_count)
+        intents = data.get("intents")
+        session = GatewaySession(emu, shard_id, shard_count, intents if type(intents) is int else 0)
         guilds = [g for g in emu.guilds.values() if session.owns_guild(g.id)]
         if len(guilds) > emu.max_guilds_per_shard:
             await self.close(CLOSE_SHARDING_REQUIRED, "Sharding required.")

@@ -1,7 +1,7 @@
 """Discord's REST endpoints over the emulator's world, mixed into `Emulator`.
 
 Identity, command sync, interaction callbacks and webhook follow-ups, channels and
-messages, guilds and scheduled events. Each answers as Discord does, errors included
+messages, guilds and their scheduled events. Each answers as Discord does, errors included
 (`ApiError`), and enforces the rules Discord enforces on the bodies it receives.
 """
 
@@ -11,6 +11,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -19,6 +20,8 @@ from discord import Permissions
 
 from bot.emulator import rules
 from bot.emulator.commands import CommandRegistry, EmulatorError
+from bot.emulator.gateway import INTENT_GUILD_SCHEDULED_EVENTS
+from bot.emulator.scheduling import ScheduledEventError, create_event, modify_event
 from bot.emulator.state import (
     FLAG_EPHEMERAL,
     FLAG_LOADING,
@@ -26,6 +29,7 @@ from bot.emulator.state import (
     Guild,
     Json,
     Message,
+    ScheduledEvent,
     Snowflakes,
     User,
     iso_now,
@@ -98,6 +102,7 @@ class RestHandlers:
     shard_count: int
     ack_deadline: float
     nonce_window: float
+    clock: Callable[[], datetime]
     _message_listeners: list[Callable[[Message], Awaitable[None] | None]]
 
     def channel_messages(self, channel: Channel) -> list[Message]:
@@ -111,6 +116,10 @@ class RestHandlers:
 
     def _breach(self, rule: str) -> None:
         """Record that the bot broke one of Discord's rules (the emulator's)."""
+        raise NotImplementedError
+
+    async def notify_guild(self, guild_id: int, event: str, data: Json, *, intent: int = 0) -> None:
+        """Send a gateway event if the bot is there to hear it (the emulator's)."""
         raise NotImplementedError
 
     def _error(
@@ -531,58 +540,75 @@ class RestHandlers:
 
     # --- scheduled events
 
-    async def _list_events(self, request: web.Request, body: Any, guild_id: str) -> web.Response:
-        return json_response(list(self._guild(guild_id).scheduled_events.values()))
-
-    def _scheduled_event(self, guild_id: str, event_id: str) -> Json:
-        event = self._guild(guild_id).scheduled_events.get(int(event_id))
+    def _scheduled_event(self, guild: Guild, event_id: str) -> ScheduledEvent:
+        event = guild.scheduled_events.get(int(event_id))
         if event is None:
             raise ApiError(404, 10070, "Unknown Guild Scheduled Event")
         return event
 
+    def _require_manage_events(self, guild: Guild) -> None:
+        if not Permissions(guild.base_permissions(self.bot_user.id)).manage_events:
+            raise ApiError(403, 50013, "Missing Permissions")
+
+    @staticmethod
+    def _with_user_count(request: web.Request) -> bool:
+        """Discord's boolean query string `with_user_count` ("true" or "1")."""
+        return request.query.get("with_user_count", "").lower() in ("true", "1")
+
+    async def scheduled_event_changed(self, event: ScheduledEvent, gateway_event: str) -> None:
+        """Tell the bot about a created, updated or deleted event (if it asked to hear)."""
+        payload = event.to_json(with_user_count=False)
+        await self.notify_guild(
+            event.guild_id, gateway_event, payload, intent=INTENT_GUILD_SCHEDULED_EVENTS
+        )
+
+    async def _list_events(self, request: web.Request, body: Any, guild_id: str) -> web.Response:
+        counted = self._with_user_count(request)
+        events = self._guild(guild_id).scheduled_events.values()
+        return json_response([e.to_json(with_user_count=counted) for e in events])
+
     async def _get_event(
         self, request: web.Request, body: Any, guild_id: str, event_id: str
     ) -> web.Response:
-        return json_response(self._scheduled_event(guild_id, event_id))
+        event = self._scheduled_event(self._guild(guild_id), event_id)
+        return json_response(event.to_json(with_user_count=self._with_user_count(request)))
 
     async def _create_event(self, request: web.Request, body: Any, guild_id: str) -> web.Response:
         guild = self._guild(guild_id)
-        if not Permissions(guild.base_permissions(self.bot_user.id)).manage_events:
-            raise ApiError(403, 50013, "Missing Permissions")
-        body = body or {}
-        missing = [
-            k
-            for k in ("name", "privacy_level", "scheduled_start_time", "entity_type")
-            if k not in body
-        ]
-        if missing:
-            raise ApiError(400, 50035, "Invalid Form Body", {"_errors": missing})
-        event_id = self.ids.next()
-        event = {
-            "id": str(event_id),
-            "guild_id": str(guild.id),
-            "channel_id": body.get("channel_id"),
-            "creator_id": str(self.bot_user.id),
-            "creator": self.bot_user.to_json(),
-            "name": body["name"],
-            "description": body.get("description"),
-            "scheduled_start_time": body["scheduled_start_time"],
-            "scheduled_end_time": body.get("scheduled_end_time"),
-            "privacy_level": body["privacy_level"],
-            "status": 1,
-            "entity_type": body["entity_type"],
-            "entity_id": None,
-            "entity_metadata": body.get("entity_metadata"),
-            "user_count": 0,
-            "image": None,
-            "recurrence_rule": None,
-        }
-        guild.scheduled_events[event_id] = event
-        return json_response(event)
+        self._require_manage_events(guild)
+        if not isinstance(body, dict):
+            raise ApiError(400, 50035, "Invalid Form Body")
+        try:
+            event = create_event(
+                guild, body, event_id=self.ids.next(), creator=self.bot_user, now=self.clock()
+            )
+        except ScheduledEventError as exc:
+            raise ApiError(400, exc.code, exc.message, exc.errors()) from None
+        guild.scheduled_events[event.id] = event
+        await self.scheduled_event_changed(event, "GUILD_SCHEDULED_EVENT_CREATE")
+        return json_response(event.to_json(with_user_count=False))
 
     async def _edit_event(
         self, request: web.Request, body: Any, guild_id: str, event_id: str
     ) -> web.Response:
-        event = self._scheduled_event(guild_id, event_id)
-        event.update({k: v for k, v in (body or {}).items() if k in event})
-        return json_response(event)
+        guild = self._guild(guild_id)
+        self._require_manage_events(guild)
+        event = self._scheduled_event(guild, event_id)
+        if not isinstance(body, dict):
+            raise ApiError(400, 50035, "Invalid Form Body")
+        try:
+            event = modify_event(guild, event, body, now=self.clock())
+        except ScheduledEventError as exc:
+            raise ApiError(400, exc.code, exc.message, exc.errors()) from None
+        guild.scheduled_events[event.id] = event
+        await self.scheduled_event_changed(event, "GUILD_SCHEDULED_EVENT_UPDATE")
+        return json_response(event.to_json(with_user_count=False))
+
+    async def _delete_event(
+        self, request: web.Request, body: Any, guild_id: str, event_id: str
+    ) -> web.Response:
+        guild = self._guild(guild_id)
+        self._require_manage_events(guild)
+        event = guild.scheduled_events.pop(self._scheduled_event(guild, event_id).id)
+        await self.scheduled_event_changed(event, "GUILD_SCHEDULED_EVENT_DELETE")
+        return web.Response(status=204)

@@ -16,6 +16,7 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -26,6 +27,7 @@ from bot.emulator.commands import CommandRegistry, EmulatorError, OptionValue
 from bot.emulator.gateway import (
     CLOSE_ABNORMAL,
     CLOSE_SESSION_TIMED_OUT,
+    INTENT_GUILD_SCHEDULED_EVENTS,
     OP_INVALID_SESSION,
     OP_RECONNECT,
     GatewayConnection,
@@ -42,15 +44,29 @@ from bot.emulator.routes import (
     Interaction,
     RestHandlers,
 )
+from bot.emulator.scheduling import ScheduledEventError, create_event, modify_event
 from bot.emulator.state import (
+    CHANNEL_STAGE,
+    CHANNEL_VOICE,
+    EVENT_ACTIVE,
+    EVENT_CANCELED,
+    EVENT_COMPLETED,
+    EVENT_EXTERNAL,
+    EVENT_SCHEDULED,
+    EVENT_STAGE,
+    EVENT_VOICE,
+    PRIVACY_GUILD_ONLY,
     Channel,
     Guild,
     Json,
     Member,
     Message,
     Role,
+    ScheduledEvent,
     Snowflakes,
     User,
+    iso,
+    utc_now,
 )
 
 if TYPE_CHECKING:
@@ -68,6 +84,14 @@ DEFAULT_BOT_PERMISSIONS = Permissions(
 MEMBER_PERMISSIONS = Permissions(
     view_channel=True, send_messages=True, read_message_history=True, use_application_commands=True
 ).value
+EXTERNAL_EVENT_LENGTH = timedelta(hours=2)
+EVENT_STATUSES = {
+    "scheduled": EVENT_SCHEDULED,
+    "active": EVENT_ACTIVE,
+    "completed": EVENT_COMPLETED,
+    "canceled": EVENT_CANCELED,
+    "cancelled": EVENT_CANCELED,
+}
 
 
 class RuleBreach(AssertionError):  # noqa: N818 - it reads as "a rule breach happened"
@@ -89,8 +113,10 @@ class Emulator(RestHandlers):
         route_limit: tuple[int, float] = (50, 1.0),
         contract: Contract | None = None,
         identify_interval: float = 0.0,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.ids = Snowflakes()
+        self.clock = clock or utc_now  # "now" for scheduled events: the playground's clock
         self.token = token or f"emulator.{secrets.token_urlsafe(24)}"
         self.shard_count = shard_count
         self.heartbeat_ms = heartbeat_ms
@@ -267,6 +293,20 @@ class Emulator(RestHandlers):
         session = self._session_for(guild_id)
         if session is None:
             raise EmulatorError("the bot is not connected to the gateway")
+        await session.dispatch(event, data)
+
+    async def notify_guild(self, guild_id: int, event: str, data: Json, *, intent: int = 0) -> None:
+        """Send a gateway event to the guild's shard if its session identified with `intent`.
+
+        With no session at all (the bot is offline) the change stays in the world only, for
+        the bot to find when it reconciles; a session waiting for a RESUME keeps it for replay.
+        """
+        session = self._session_for(guild_id)
+        if session is None or (intent and not session.wants(intent)):
+            log.debug(
+                "gateway: %s for guild %s not sent (no session asked for it)", event, guild_id
+            )
+            return
         await session.dispatch(event, data)
 
     async def remove_bot_from(self, guild: Guild) -> None:
@@ -568,6 +608,159 @@ class Emulator(RestHandlers):
             return str(user.id), resolved_users
         raise EmulatorError(f"option type {kind} is not something that resolves")
 
+    # ------------------------------------------------------------------ scheduled events
+
+    def add_voice_channel(self, guild: Guild, name: str, *, stage: bool = False) -> Channel:
+        """A new voice channel in `guild` (a stage channel with `stage`)."""
+        kind = CHANNEL_STAGE if stage else CHANNEL_VOICE
+        channel = Channel(self.ids.next(), guild.id, name, type=kind, position=len(guild.channels))
+        guild.channels[channel.id] = channel
+        return channel
+
+    def scheduled_event(self, guild: Guild, event_id: int) -> ScheduledEvent:
+        """The guild's scheduled event with id `event_id`."""
+        event = guild.scheduled_events.get(event_id)
+        if event is None:
+            raise EmulatorError(f"{guild.name} has no scheduled event {event_id}")
+        return event
+
+    def _event_creator(self, guild: Guild, by: User | None) -> User:
+        creator = by or self.users[guild.owner_id]
+        if not Permissions(guild.base_permissions(creator.id)).manage_events:
+            raise EmulatorError(f"{creator.username} may not manage events in {guild.name}")
+        return creator
+
+    async def create_scheduled_event(
+        self,
+        guild: Guild,
+        name: str,
+        starts_at: datetime,
+        *,
+        ends_at: datetime | None = None,
+        channel: Channel | None = None,
+        location: str | None = None,
+        description: str | None = None,
+        by: User | None = None,
+    ) -> ScheduledEvent:
+        """A moderator (`by`, default the owner) schedules an event: GUILD_SCHEDULED_EVENT_CREATE.
+
+        In `channel` it is a VOICE or STAGE event by the channel's type; without one it is
+        EXTERNAL at `location` ("Online"), ending at `ends_at` (two hours after the start).
+        """
+        body: Json = {
+            "name": name,
+            "privacy_level": PRIVACY_GUILD_ONLY,
+            "scheduled_start_time": iso(starts_at),
+            "description": description,
+        }
+        if channel is not None:
+            kind = EVENT_STAGE if channel.type == CHANNEL_STAGE else EVENT_VOICE
+            body.update(entity_type=kind, channel_id=str(channel.id))
+            if ends_at is not None:
+                body["scheduled_end_time"] = iso(ends_at)
+        else:
+            body.update(
+                entity_type=EVENT_EXTERNAL,
+                entity_metadata={"location": location or "Online"},
+                scheduled_end_time=iso(ends_at or starts_at + EXTERNAL_EVENT_LENGTH),
+            )
+        creator = self._event_creator(guild, by)
+        try:
+            event = create_event(
+                guild, body, event_id=self.ids.next(), creator=creator, now=self.clock()
+            )
+        except ScheduledEventError as exc:
+            raise EmulatorError(f"cannot create the event {name!r}: {exc}") from None
+        guild.scheduled_events[event.id] = event
+        await self.scheduled_event_changed(event, "GUILD_SCHEDULED_EVENT_CREATE")
+        return event
+
+    async def update_scheduled_event(
+        self, guild: Guild, event_id: int, **changes: object
+    ) -> ScheduledEvent:
+        """A moderator edits an event: GUILD_SCHEDULED_EVENT_UPDATE.
+
+        `changes`: name, description, starts_at, ends_at, status (a number, or "active",
+        "completed", "canceled"), channel (a voice or stage channel) or location (EXTERNAL).
+        """
+        event = self.scheduled_event(guild, event_id)
+        body = self._event_changes(event, changes)
+        try:
+            changed = modify_event(guild, event, body, now=self.clock())
+        except ScheduledEventError as exc:
+            raise EmulatorError(f"cannot change the event {event.name!r}: {exc}") from None
+        guild.scheduled_events[event.id] = changed
+        await self.scheduled_event_changed(changed, "GUILD_SCHEDULED_EVENT_UPDATE")
+        return changed
+
+    def _event_changes(self, event: ScheduledEvent, changes: Mapping[str, object]) -> Json:
+        """The Modify Guild Scheduled Event params that make `changes` to `event`."""
+        body: Json = {}
+        for key, value in changes.items():
+            if key in ("name", "description"):
+                body[key] = value
+            elif key in ("starts_at", "ends_at") and (value is None or isinstance(value, datetime)):
+                field = "scheduled_start_time" if key == "starts_at" else "scheduled_end_time"
+                body[field] = None if value is None else iso(value)
+            elif key == "status":
+                body["status"] = self._event_status(value)
+            elif key == "channel" and isinstance(value, Channel):
+                kind = EVENT_STAGE if value.type == CHANNEL_STAGE else EVENT_VOICE
+                body.update(entity_type=kind, channel_id=str(value.id))
+            elif key == "location" and isinstance(value, str):
+                body.update(entity_type=EVENT_EXTERNAL, channel_id=None)
+                body["entity_metadata"] = {"location": value}
+                end = event.scheduled_end_time
+                if end is None:
+                    end = event.scheduled_start_time + EXTERNAL_EVENT_LENGTH
+                body.setdefault("scheduled_end_time", iso(end))
+            else:
+                raise EmulatorError(f"cannot change {key}={value!r} of a scheduled event")
+        return body
+
+    @staticmethod
+    def _event_status(value: object) -> int:
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str) and value.lower() in EVENT_STATUSES:
+            return EVENT_STATUSES[value.lower()]
+        raise EmulatorError(f"{value!r} is not an event status ({', '.join(EVENT_STATUSES)})")
+
+    async def delete_scheduled_event(self, guild: Guild, event_id: int) -> None:
+        """A moderator deletes an event: GUILD_SCHEDULED_EVENT_DELETE."""
+        event = guild.scheduled_events.pop(self.scheduled_event(guild, event_id).id)
+        await self.scheduled_event_changed(event, "GUILD_SCHEDULED_EVENT_DELETE")
+
+    async def add_interested(self, guild: Guild, event_id: int, user: User) -> None:
+        """`user` marks the event "Interested": GUILD_SCHEDULED_EVENT_USER_ADD."""
+        await self._set_interest(guild, event_id, user, interested=True)
+
+    async def remove_interested(self, guild: Guild, event_id: int, user: User) -> None:
+        """`user` is no longer interested: GUILD_SCHEDULED_EVENT_USER_REMOVE."""
+        await self._set_interest(guild, event_id, user, interested=False)
+
+    async def _set_interest(
+        self, guild: Guild, event_id: int, user: User, *, interested: bool
+    ) -> None:
+        event = self.scheduled_event(guild, event_id)
+        if user.id not in guild.members:
+            raise EmulatorError(f"{user.username} is not a member of {guild.name}")
+        if interested and not event.is_open:
+            raise EmulatorError(f"the event {event.name!r} is over: nobody can join it")
+        if (user.id in event.interested) == interested:
+            return
+        if interested:
+            event.interested.add(user.id)
+        else:
+            event.interested.discard(user.id)
+        payload = {
+            "guild_scheduled_event_id": str(event.id),
+            "user_id": str(user.id),
+            "guild_id": str(guild.id),
+        }
+        name = "GUILD_SCHEDULED_EVENT_USER_" + ("ADD" if interested else "REMOVE")
+        await self.notify_guild(guild.id, name, payload, intent=INTENT_GUILD_SCHEDULED_EVENTS)
+
     # ------------------------------------------------------------------ REST
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
@@ -649,4 +842,5 @@ class Emulator(RestHandlers):
             (("POST", r"/guilds/(\d+)/scheduled-events"), self._create_event),
             (("GET", r"/guilds/(\d+)/scheduled-events/(\d+)"), self._get_event),
             (("PATCH", r"/guilds/(\d+)/scheduled-events/(\d+)"), self._edit_event),
+            (("DELETE", r"/guilds/(\d+)/scheduled-events/(\d+)"), self._delete_event),
         ]

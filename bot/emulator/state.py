@@ -1,4 +1,4 @@
-"""The emulator's in-memory world: guilds, channels, roles, members, messages, commands.
+"""The emulator's in-memory world: guilds, channels, roles, members, scheduled events, messages.
 
 Objects serialise themselves into the JSON shapes Discord sends (the subset discord.py
 reads). Ids are real snowflakes, so discord.py's `created_at` and sorting behave.
@@ -19,7 +19,19 @@ DISCORD_EPOCH_MS = 1_420_070_400_000
 Json = dict[str, Any]
 
 CHANNEL_TEXT = 0
+CHANNEL_VOICE = 2
 CHANNEL_CATEGORY = 4
+CHANNEL_STAGE = 13
+
+# Guild scheduled events: entity types, statuses and the one privacy level.
+EVENT_STAGE = 1
+EVENT_VOICE = 2
+EVENT_EXTERNAL = 3
+EVENT_SCHEDULED = 1
+EVENT_ACTIVE = 2
+EVENT_COMPLETED = 3
+EVENT_CANCELED = 4
+PRIVACY_GUILD_ONLY = 2
 
 # Message flags Discord uses in interaction replies.
 FLAG_EPHEMERAL = 1 << 6
@@ -38,9 +50,19 @@ class Snowflakes:
         return (millis << 22) | (next(self._counter) & 0x3FFFFF)
 
 
+def utc_now() -> datetime:
+    """The real current time, aware, in UTC (the emulator's default clock)."""
+    return datetime.now(UTC)
+
+
 def iso_now() -> str:
     """The current time as Discord writes timestamps."""
-    return datetime.now(UTC).isoformat()
+    return utc_now().isoformat()
+
+
+def iso(moment: datetime) -> str:
+    """`moment` as Discord writes timestamps (ISO 8601, UTC)."""
+    return moment.astimezone(UTC).isoformat()
 
 
 @dataclass(slots=True)
@@ -114,7 +136,7 @@ class Overwrite:
 
 @dataclass(slots=True)
 class Channel:
-    """A guild text channel."""
+    """A guild channel: text, voice or stage (by `type`)."""
 
     id: int
     guild_id: int
@@ -124,8 +146,8 @@ class Channel:
     overwrites: list[Overwrite] = field(default_factory=list)
 
     def to_json(self) -> Json:
-        """The channel object."""
-        return {
+        """The channel object (voice and stage channels with their bitrate and user limit)."""
+        data: Json = {
             "id": str(self.id),
             "guild_id": str(self.guild_id),
             "name": self.name,
@@ -139,6 +161,9 @@ class Channel:
             "flags": 0,
             "permission_overwrites": [o.to_json() for o in self.overwrites],
         }
+        if self.type in (CHANNEL_VOICE, CHANNEL_STAGE):
+            data.update(bitrate=64_000, user_limit=0, rtc_region=None)
+        return data
 
 
 @dataclass(slots=True)
@@ -165,6 +190,60 @@ class Member:
 
 
 @dataclass(slots=True)
+class ScheduledEvent:
+    """A guild scheduled event: in a voice or stage channel, or somewhere else (EXTERNAL)."""
+
+    id: int
+    guild_id: int
+    name: str
+    scheduled_start_time: datetime
+    entity_type: int
+    creator: User
+    scheduled_end_time: datetime | None = None
+    description: str | None = None
+    channel_id: int | None = None
+    location: str | None = None
+    status: int = EVENT_SCHEDULED
+    privacy_level: int = PRIVACY_GUILD_ONLY
+    interested: set[int] = field(default_factory=set)
+
+    @property
+    def creator_id(self) -> int:
+        """The id of the user who created the event."""
+        return self.creator.id
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the event is still SCHEDULED or ACTIVE (not completed or canceled)."""
+        return self.status in (EVENT_SCHEDULED, EVENT_ACTIVE)
+
+    def to_json(self, *, with_user_count: bool) -> Json:
+        """The guild scheduled event object (`user_count` only when asked for)."""
+        end = self.scheduled_end_time
+        data: Json = {
+            "id": str(self.id),
+            "guild_id": str(self.guild_id),
+            "channel_id": None if self.channel_id is None else str(self.channel_id),
+            "creator_id": str(self.creator.id),
+            "creator": self.creator.to_json(),
+            "name": self.name,
+            "description": self.description,
+            "scheduled_start_time": iso(self.scheduled_start_time),
+            "scheduled_end_time": None if end is None else iso(end),
+            "privacy_level": self.privacy_level,
+            "status": self.status,
+            "entity_type": self.entity_type,
+            "entity_id": None,
+            "entity_metadata": None if self.location is None else {"location": self.location},
+            "image": None,
+            "recurrence_rule": None,
+        }
+        if with_user_count:
+            data["user_count"] = len(self.interested)
+        return data
+
+
+@dataclass(slots=True)
 class Guild:
     """A guild (server) with its roles, channels and members."""
 
@@ -174,7 +253,7 @@ class Guild:
     roles: dict[int, Role] = field(default_factory=dict)
     channels: dict[int, Channel] = field(default_factory=dict)
     members: dict[int, Member] = field(default_factory=dict)
-    scheduled_events: dict[int, Json] = field(default_factory=dict)
+    scheduled_events: dict[int, ScheduledEvent] = field(default_factory=dict)
 
     @property
     def everyone(self) -> Role:
@@ -259,7 +338,9 @@ class Guild:
             "presences": [],
             "voice_states": [],
             "stage_instances": [],
-            "guild_scheduled_events": list(self.scheduled_events.values()),
+            "guild_scheduled_events": [
+                e.to_json(with_user_count=False) for e in self.scheduled_events.values()
+            ],
             "soundboard_sounds": [],
             "member_count": len(self.members),
             "large": len(self.members) > 250,

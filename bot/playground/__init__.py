@@ -71,9 +71,9 @@ async def run_playground(
     # The emulator's world lives in memory, so the bot's view of it does too: a playground
     # never touches the database of a real deployment.
     settings = dataclasses.replace(settings, db_path=Path(":memory:"))
-    emulator = Emulator()
-    world = populate_demo_world(emulator)
     clock = Clock(settings.clock_start, settings.clock_speed)
+    emulator = Emulator(clock=clock.now)
+    world = populate_demo_world(emulator)
     console = Console(emulator, world, clock, out, color=color, width=width)
     emulator.on_message(console.on_post)
     await emulator.start()
