@@ -8,7 +8,7 @@ import io
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -383,3 +383,89 @@ def test_commands_piped_into_the_console_run_as_a_script(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     assert "William Gao" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+# ---------------------------------------------------------------- scheduled events
+
+
+async def test_event_lines_parse_like_a_moderator_writes_them() -> None:
+    from bot.playground.parsing import NewEvent, parse_event_time, parse_new_event
+
+    day = timedelta(days=1)
+    assert parse_new_event('"Fan-art deadline" in 3d') == NewEvent(
+        "Fan-art deadline", 3 * day, None
+    )
+    assert parse_new_event("Watch party in 2h at #watch-party") == NewEvent(
+        "Watch party", timedelta(hours=2), "#watch-party"
+    )
+    assert parse_new_event('Quiz in 1d 12h at "Stage of the Globe"') == NewEvent(
+        "Quiz", 1.5 * day, "Stage of the Globe"
+    )
+    start = datetime(2023, 7, 29, 19, 0, tzinfo=UTC)
+    assert parse_event_time("+2h", start) == start + timedelta(hours=2)
+    assert parse_event_time("-1w", start) == start - 7 * day
+    assert parse_event_time("2023-07-20 19:00", start) == datetime(2023, 7, 20, 19, tzinfo=UTC)
+    assert parse_event_time("2023-07-20T19:00Z", start) == datetime(2023, 7, 20, 19, tzinfo=UTC)
+    for bad in ("Quiz", "Quiz in", "Quiz in soon", '"Quiz in 2d'):
+        with pytest.raises(ConsoleError):
+            parse_new_event(bad)
+    with pytest.raises(ConsoleError, match="is not a time"):
+        parse_event_time("tomorrow", start)
+
+
+async def test_script_event_words(playground_settings: Settings, tmp_path: Path) -> None:
+    script = "\n".join(
+        [
+            "events",
+            'event new "Fan-art deadline" in 3d',
+            "event new Watch-along in 2h at #watch-party",
+            'event new Quiz in 5d at "Stage of the Globe"',
+            'event move "WATCH PARTY" to +2h',
+            "event move Quiz to 2023-07-20 19:00",
+            "event move Quiz to 2023-07-30T18:00Z",
+            "event start watch-along",
+            "event cancel Quiz",
+            "event delete Fan-art deadline",
+            "event start Nope",
+            "events",
+            "as fan",
+            "event cancel Watch party",
+        ]
+    )
+    code, out = await run_script(playground_settings, tmp_path, script + "\n")
+    assert code == 1  # the refused lines
+    assert (
+        '"Watch party" · Saturday 29 July 2023 19:00 UTC (in 7 days) · #watch-party'
+        " · scheduled · 3 interested"
+    ) in out
+    assert (
+        'Event "Fan-art deadline" scheduled for Tuesday 25 July 2023 07:00 UTC (in 3 days)'
+        " at Online." in out
+    )
+    assert 'Event "Watch-along" scheduled for Saturday 22 July 2023 09:00 UTC' in out
+    assert "at #watch-party." in out
+    assert "(in 5 days) at Stage of the Globe." in out
+    assert 'Event "Watch party" moved to Saturday 29 July 2023 21:00 UTC (in 8 days).' in out
+    assert "Cannot schedule an event in the past." in out
+    assert 'Event "Quiz" moved to Sunday 30 July 2023 18:00 UTC (in 8 days).' in out
+    assert 'Event "Watch-along" started.' in out
+    assert 'Event "Quiz" canceled.' in out
+    assert 'Event "Fan-art deadline" deleted.' in out
+    assert (
+        'There is no event "Nope" in Heartstopper Fans. Events: "Watch party", "Watch-along",'
+        ' "Quiz"' in out
+    )
+    assert "· #watch-party · active · 0 interested" in out
+    assert "· Stage of the Globe · canceled · 0 interested" in out
+    assert "nick may not manage events in Heartstopper Fans." in out
+
+
+async def test_event_words_complete(playground_settings: Settings) -> None:
+    emulator = Emulator(clock=Clock(JULY_22).now)
+    world = populate_demo_world(emulator)
+    console = Console(emulator, world, Clock(JULY_22), io.StringIO())
+    completer = Completer(console, asyncio.get_running_loop())
+    assert completer.candidates("even") == ["events", "event "]
+    assert completer.candidates("event mo") == ["event move "]
+    assert completer.candidates("event move w") == ['event move "Watch party"']
+    assert completer.candidates("event new ") == []

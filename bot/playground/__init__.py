@@ -2,8 +2,10 @@
 
 Lines are typed as in Discord's client: `/character name: Nick`, `/countdown setup
 channel: #announcements role: Premiere Pings`. The console's own words: `help`, `as fan`,
-`in #announcements`, `press Next`, `wait 5s`, `time`, `quit`. With `--script` the same lines
-run from a file (or stdin) with a deterministic transcript, for demos and tests.
+`in #announcements`, `press Next`, `wait 5s`, `time`, `quit`, and a moderator's scheduled
+events: `events`, `event new "Quiz" in 3d at #watch-party`, `event move Quiz to +2h`,
+`event start|end|cancel|delete Quiz`. With `--script` the same lines run from a file (or
+stdin) with a deterministic transcript, for demos and tests.
 """
 
 from __future__ import annotations

@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 COMPLETION_TIMEOUT = 3.0
 HISTORY_FILE = Path.home() / ".fanbot_history"
 HISTORY_LENGTH = 1000
-_CONSOLE_WORDS = ("help", "as ", "in ", "press ", "wait ", "time", "quit")
+_CONSOLE_WORDS = ("help", "as ", "in ", "press ", "wait ", "time", "events", "event ", "quit")
+_EVENT_WORDS = ("new ", "move ", "start ", "end ", "cancel ", "delete ")
 
 T = TypeVar("T")
 
@@ -159,9 +160,25 @@ class Completer:
             options = [f"#{c.name}" for c in console.guild.channels.values()]
         elif word == "press" and console.last_with_buttons is not None:
             options = [str(b.get("label")) for b in console.last_with_buttons.buttons()]
+        elif word == "event":
+            return self._event_words(line, rest)
         stem = f"{word} "
         return self._offer(
             line, [(stem, o) for o in options if o.casefold().startswith(rest.casefold())]
+        )
+
+    def _event_words(self, line: str, rest: str) -> list[str]:
+        """`event` and its words, then the names of the server's events (quoted)."""
+        sub, space, typed = rest.partition(" ")
+        if not space:
+            return self._offer(line, [("event ", w) for w in _EVENT_WORDS if w.startswith(sub)])
+        if sub.lower() == "new":
+            return []
+        names = [f'"{e.name}"' for e in self.console.guild.scheduled_events.values()]
+        wanted = typed.lstrip('"').casefold()
+        stem = f"event {sub} "
+        return self._offer(
+            line, [(stem, n) for n in names if n.strip('"').casefold().startswith(wanted)]
         )
 
     def _offer(

@@ -1,4 +1,9 @@
-"""The console: one member of the demo server talking to the bot."""
+"""The console: one member of the demo server talking to the bot, or acting as a moderator.
+
+Besides slash commands it knows a few words of its own (`CONSOLE_HELP`), among them the
+server's scheduled events as a moderator manages them in Discord's Events: `events`,
+`event new|move|start|end|cancel|delete …`.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,27 @@ import contextlib
 import enum
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import TextIO
+
+from discord import Permissions
 
 from bot.clock import Clock
 from bot.emulator import DemoWorld, Emulator, EmulatorError
 from bot.emulator.commands import (
     OptionValue,
 )
-from bot.emulator.state import Channel, Guild, Json, Message, User
+from bot.emulator.scheduling import STATUS_NAMES
+from bot.emulator.state import (
+    CHANNEL_STAGE,
+    CHANNEL_VOICE,
+    Channel,
+    Guild,
+    Json,
+    Message,
+    ScheduledEvent,
+    User,
+)
 from bot.playground.completion import (
     HISTORY_FILE,
     Completer,
@@ -31,7 +49,10 @@ from bot.playground.parsing import (
     find_channel,
     find_user,
     parse_command,
+    parse_event_time,
+    parse_new_event,
     parse_wait,
+    split_event_name,
 )
 from bot.terminal import format_time, render_message
 
@@ -46,6 +67,16 @@ COMPLETION_TIMEOUT = 3.0
 
 
 DEMO_COUNTDOWN = "/countdown setup channel: #announcements role: Premiere Pings"
+EVENT_WORDS = ("new", "move", "start", "end", "cancel", "delete")
+_EXAMPLES = {
+    "as": "as fan",
+    "in": "in #announcements",
+    "press": "press next",
+    "wait": "wait 5s",
+    "event": "event new Quiz in 2d",
+}
+_DONE = {"start": "started", "end": "ended", "cancel": "canceled"}
+_STATUS_FOR = {"start": "active", "end": "completed", "cancel": "canceled"}
 
 
 class Outcome(enum.Enum):
@@ -64,6 +95,13 @@ The console's own words:
   press <label>        press a button on the last message that has buttons, e.g. press next
   wait 5s              let a few real seconds pass (the bot's clock may run faster)
   time                 the bot's clock
+  events               the server's scheduled events
+  event new <name> in 3d [at #voice-channel | at <place>]
+                       schedule an event (a moderator's, as in Discord's Events)
+  event move <name> to +2h | -1d | 2023-07-20 19:00
+                       move an event (times in UTC)
+  event start|end|cancel|delete <name>
+                       start, end, cancel or delete an event
   quit                 leave (also /quit, Ctrl-D or Ctrl-C)
 Options are written name: value; quote a value holding a colon: name: "a: b".
 TAB completes commands, options and the bot's own suggestions."""
@@ -237,9 +275,8 @@ class Console:
             self.say(CONSOLE_HELP)
         elif word.startswith("/"):
             await self.slash(line, commands)
-        elif word in ("as", "in", "press", "wait") and not rest.strip():
-            example = {"as": "as fan", "in": "in #announcements", "press": "press next"}
-            raise ConsoleError(f"Say more, e.g. {example.get(word, 'wait 5s')}")
+        elif word in ("as", "in", "press", "wait", "event") and not rest.strip():
+            raise ConsoleError(f"Say more, e.g. {_EXAMPLES[word]}")
         elif word == "as":
             self.switch_user(rest)
         elif word == "in":
@@ -249,6 +286,10 @@ class Console:
             await self.press(rest.strip())
         elif word == "wait":
             await asyncio.sleep(parse_wait(rest))
+        elif word == "events":
+            self.list_events()
+        elif word == "event":
+            await self.event(rest.strip())
         elif word == "time":
             speed = f", running {self.clock.speed:g}× real time" if self.clock.speed != 1 else ""
             self.say(f"The bot's clock: {format_time(self.clock.now(), 'F')}{speed}.")
@@ -290,6 +331,105 @@ class Console:
         self.say(f"You are now {self.user.username} ({role}).")
 
     # --- modes
+
+    # --- the server's scheduled events (a moderator's, as in Discord's Events)
+
+    def when(self, moment: datetime) -> str:
+        """A moment in the bot's clock: "Thursday 20 July 2023 19:00 UTC (in 2 days)"."""
+        return f"{format_time(moment, 'F')} ({format_time(moment, 'R', self.clock.now())})"
+
+    def where(self, event: ScheduledEvent) -> str:
+        """Where an event happens: its channel, or its location."""
+        channel = self.guild.channels.get(event.channel_id or 0)
+        return f"#{channel.name}" if channel is not None else event.location or "somewhere"
+
+    def list_events(self) -> None:
+        """Print the server's events: name, when, where, status and interested count."""
+        events = sorted(self.guild.scheduled_events.values(), key=lambda e: e.scheduled_start_time)
+        if not events:
+            self.say(f"No events in {self.guild.name}. Make one: {_EXAMPLES['event']}")
+            return
+        self.say(f"Events in {self.guild.name}:")
+        for event in events:
+            self.say(
+                f'  "{event.name}" · {self.when(event.scheduled_start_time)} · {self.where(event)}'
+                f" · {STATUS_NAMES[event.status]} · {len(event.interested)} interested"
+            )
+
+    def find_event(self, name: str) -> ScheduledEvent:
+        """The server's event called `name` (case ignored)."""
+        wanted = name.strip().strip("\"“”'‘’").casefold()
+        for event in self.guild.scheduled_events.values():
+            if event.name.casefold() == wanted:
+                return event
+        names = ", ".join(f'"{e.name}"' for e in self.guild.scheduled_events.values()) or "none"
+        raise ConsoleError(
+            f'There is no event "{name.strip()}" in {self.guild.name}. Events: {names}'
+        )
+
+    def event_place(self, place: str | None) -> tuple[Channel | None, str | None]:
+        """A voice or stage channel (#name, or its name) for the event, or a place outside."""
+        if place is None:
+            return None, None
+        rooms = [
+            c for c in self.guild.channels.values() if c.type in (CHANNEL_VOICE, CHANNEL_STAGE)
+        ]
+        for channel in rooms:
+            if channel.name.casefold() == place.removeprefix("#").casefold():
+                return channel, None
+        if place.startswith("#"):
+            names = ", ".join(f"#{c.name}" for c in rooms) or "none"
+            raise ConsoleError(f"There is no voice channel {place} in {self.guild.name}: {names}")
+        return None, place
+
+    async def event(self, rest: str) -> None:
+        """`event new|move|start|end|cancel|delete …`: what a moderator does in Events."""
+        word, _, rest = rest.partition(" ")
+        word = word.lower()
+        if word not in EVENT_WORDS:
+            raise ConsoleError(
+                f'"event {word}" is not something I know: event {"|".join(EVENT_WORDS)}'
+            )
+        if not Permissions(self.guild.base_permissions(self.user.id)).manage_events:
+            raise ConsoleError(f"{self.user.username} may not manage events in {self.guild.name}.")
+        if word == "new":
+            await self.new_event(rest)
+        elif word == "move":
+            await self.move_event(rest)
+        elif word == "delete":
+            event = self.find_event(rest)
+            await self.emulator.delete_scheduled_event(self.guild, event.id)
+            self.say(f'Event "{event.name}" deleted.')
+        else:
+            event = self.find_event(rest)
+            status = _STATUS_FOR[word]
+            await self.emulator.update_scheduled_event(self.guild, event.id, status=status)
+            self.say(f'Event "{event.name}" {_DONE[word]}.')
+
+    async def new_event(self, rest: str) -> None:
+        """`event new NAME in 3d [at PLACE]`."""
+        wanted = parse_new_event(rest)
+        channel, location = self.event_place(wanted.place)
+        starts_at = (self.clock.now() + wanted.ahead).replace(second=0, microsecond=0)
+        event = await self.emulator.create_scheduled_event(
+            self.guild, wanted.name, starts_at, channel=channel, location=location, by=self.user
+        )
+        self.say(
+            f'Event "{event.name}" scheduled for {self.when(starts_at)} at {self.where(event)}.'
+        )
+
+    async def move_event(self, rest: str) -> None:
+        """`event move NAME to +2h | -1d | 2023-07-20 19:00`: the end moves along."""
+        name, when = split_event_name(rest, "to")
+        event = self.find_event(name)
+        starts_at = parse_event_time(when, event.scheduled_start_time)
+        shift: timedelta = starts_at - event.scheduled_start_time
+        end = event.scheduled_end_time
+        changes: dict[str, object] = {"starts_at": starts_at}
+        if end is not None:
+            changes["ends_at"] = end + shift
+        await self.emulator.update_scheduled_event(self.guild, event.id, **changes)
+        self.say(f'Event "{event.name}" moved to {self.when(starts_at)}.')
 
     async def set_up_demo_countdown(self) -> None:
         """On a virtual clock, start the demo server's countdown as its admin would."""

@@ -7,6 +7,7 @@ import difflib
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from bot.emulator.commands import (
     BOOLEAN,
@@ -27,6 +28,9 @@ OPTION_BOUNDARY = re.compile(r"(?<!\S)([A-Za-z0-9_-]+):")
 _QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’"}
 _TRUE = {"true", "yes", "y", "on", "1"}
 _FALSE = {"false", "no", "n", "off", "0"}
+_DURATION_PART = re.compile(r"(\d+)\s*(w|d|h|m)", re.I)
+_DURATION = re.compile(r"(?:\d+\s*[wdhm]\s*)+", re.I)
+_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
 _WAIT = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?)?", re.I)
 
 
@@ -278,6 +282,81 @@ def parse_wait(text: str) -> float:
     if unit == "ms":
         return amount / 1000
     return amount * 60 if unit.startswith("m") else amount
+
+
+# ---------------------------------------------------------------- events
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """`event new NAME in DURATION [at PLACE]`: what to schedule, how far ahead, and where."""
+
+    name: str
+    ahead: timedelta
+    place: str | None
+
+
+def parse_duration(text: str) -> timedelta:
+    """A span written "3d", "2h", "1w", "90m" or "1d 12h"."""
+    if _DURATION.fullmatch(text.strip()) is None:
+        raise ConsoleError(f'"{text.strip()}" is not a duration, e.g. 2h, 3d, 1w, 1d 12h')
+    span = timedelta()
+    for amount, unit in _DURATION_PART.findall(text):
+        span += timedelta(**{_UNITS[unit.lower()]: int(amount)})
+    return span
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and _QUOTES.get(text[0]) == text[-1]:
+        return text[1:-1].strip()
+    return text
+
+
+def split_event_name(text: str, keyword: str) -> tuple[str, str]:
+    """The event name (quoted, or everything up to ` keyword `) and what follows the keyword."""
+    text = text.strip()
+    close = _QUOTES.get(text[:1])
+    if close is not None:
+        end = text.find(close, 1)
+        name, rest = (text[1:end], text[end + 1 :].lstrip()) if end > 0 else ("", "")
+        if not rest.lower().startswith(f"{keyword} "):
+            rest = ""
+        rest = rest[len(keyword) + 1 :]
+    else:
+        at = text.lower().find(f" {keyword} ")
+        name, rest = (text[:at], text[at + len(keyword) + 2 :]) if at > 0 else (text, "")
+    if not name.strip() or not rest.strip():
+        raise ConsoleError(f'Say the event and then "{keyword} …", e.g. {_EVENT_EXAMPLES[keyword]}')
+    return name.strip(), rest.strip()
+
+
+_EVENT_EXAMPLES = {
+    "in": 'event new "Fan-art deadline" in 3d',
+    "to": 'event move "Watch party" to +2h',
+}
+
+
+def parse_new_event(text: str) -> NewEvent:
+    """`NAME in DURATION [at PLACE]`: a channel (#name) or any place for an external event."""
+    name, rest = split_event_name(text, "in")
+    when, _, place = rest.partition(" at ")
+    return NewEvent(name, parse_duration(when), _unquote(place) or None)
+
+
+def parse_event_time(text: str, start: datetime) -> datetime:
+    """A new start: "+2h" or "-1d" from `start`, or "2023-07-20 19:00" (UTC; ISO with Z too)."""
+    raw = text.strip()
+    if raw[:1] in ("+", "-"):
+        span = parse_duration(raw[1:])
+        return start + span if raw[0] == "+" else start - span
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ConsoleError(
+            f'"{raw}" is not a time: say +2h, -1d or 2023-07-20 19:00 (UTC)'
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 # ---------------------------------------------------------------- help
