@@ -26,8 +26,8 @@ EXTENSIONS: tuple[str, ...] = ("cogs.cast", "cogs.plot", "cogs.countdown", "cogs
 
 
 def minimal_intents() -> discord.Intents:
-    """Only the guilds intent: no members, presences or message content."""
-    return discord.Intents(guilds=True)
+    """Guilds and their scheduled events: no members, presences or message content."""
+    return discord.Intents(guilds=True, guild_scheduled_events=True)
 
 
 class FanBot(commands.AutoShardedBot):

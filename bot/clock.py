@@ -21,6 +21,7 @@ class Clock:
         self._start = start.astimezone(UTC) if start is not None else None
         self._speed = speed
         self._real_origin = time.time()
+        self._skipped = timedelta(0)
 
     @property
     def speed(self) -> float:
@@ -30,7 +31,7 @@ class Clock:
     @property
     def is_virtual(self) -> bool:
         """Whether the clock runs from a configured start or faster than real time."""
-        return self._start is not None or self._speed != 1.0
+        return self._start is not None or self._speed != 1.0 or bool(self._skipped)
 
     def now(self) -> datetime:
         """The current time as an aware UTC datetime."""
@@ -39,7 +40,13 @@ class Clock:
             return datetime.fromtimestamp(real_now, tz=UTC)
         origin = self._start or datetime.fromtimestamp(self._real_origin, tz=UTC)
         elapsed = (real_now - self._real_origin) * self._speed
-        return origin + timedelta(seconds=elapsed)
+        return origin + self._skipped + timedelta(seconds=elapsed)
+
+    def skip_to(self, moment: datetime) -> None:
+        """Jump ahead to `moment` at once (the playground's `wait 3d`); never back."""
+        ahead = moment - self.now()
+        if ahead > timedelta(0):
+            self._skipped += ahead
 
     def real_seconds_until(self, moment: datetime) -> float:
         """How many real seconds pass before the clock shows `moment` (0 if it is past)."""

@@ -12,14 +12,14 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ParamSpec
 
 import discord
 from discord.utils import escape_markdown
 
-from bot.reminders.milestones import headline
-from bot.store.countdown_models import Delivery, Subscription
+from bot.reminders.milestones import DEFAULT_DAILY_DAYS, headline
+from bot.store.countdown_models import Delivery, Subscription, Target
 from bot.store.models import (
     CastFilter,
     Casting,
@@ -347,25 +347,37 @@ def trailers(season: Season, events: Sequence[Event]) -> discord.Embed:
 # ---------------------------------------------------------------- about and errors
 
 
-def reminder(season: Season, event: Event, milestone: str, due_at: datetime) -> discord.Embed:
-    """A countdown post: the milestone, the show, when and where.
+def target_name(target: Target) -> str:
+    """How a target is named in bold: a server event's name is a moderator's text."""
+    return escape_markdown(cut(target.name, 100)) if target.is_server_event else target.name
+
+
+def reminder(target: Target, milestone: str, due_at: datetime) -> discord.Embed:
+    """A countdown post: the milestone, what it counts down to, when and where.
 
     The embed carries its due time as its timestamp, which also lets the bot recognise
-    its own post in a channel's history after a crash.
+    its own post in a channel's history after a crash. A server event's post links to it.
     """
-    platform = event.platform or season.platform
-    where = f" on {platform}" if platform else ""
-    if event.starts_at is None:
-        embed = _embed(headline(milestone), f"**{season.label}** arrives{where} soon.")
-        embed.timestamp = due_at
-        return embed
-    if milestone == "0":
-        text = f"**{season.label}** is out now{where}! Enjoy, and no spoilers for the others."
+    name = f"**{target_name(target)}**"
+    where = f" {target.where}" if target.where else ""
+    if target.starts_at is None:
+        text = f"{name} arrives{where} soon."
+    elif milestone == "0" and target.is_server_event:
+        text = f"{name} is starting now{where}! Come along."
+    elif milestone == "0":
+        text = f"{name} is out now{where}! Enjoy, and no spoilers for the others."
     else:
-        when = f"{timestamp(event.starts_at, 'F')} ({timestamp(event.starts_at, 'R')})"
-        text = f"**{season.label}** arrives{where} {when}."
-    embed = _embed(headline(milestone), text)
+        when = f"{timestamp(target.starts_at, 'F')} ({timestamp(target.starts_at, 'R')})"
+        verb = "starts" if target.is_server_event else "arrives"
+        text = f"{name} {verb}{where} {when}."
+    embed = _embed(headline(milestone), text, url=target.url)
     embed.timestamp = due_at
+    if target.is_server_event and target.description:
+        _add_field(embed, "Details", cut(target.description, 300))
+    if target.user_count:
+        _add_field(embed, "Interested", f"{target.user_count:,}", inline=True)
+    if target.url:
+        _add_field(embed, "Event", f"[Open it in Discord]({target.url})", inline=True)
     return _footer(embed, "Countdown by fanbot")
 
 
@@ -383,40 +395,58 @@ def _delivery_outcome(row: Delivery) -> str:
     return f"{label}{when}" + (f": {row.detail}" if row.detail else "")
 
 
+def countdown_state(target: Target, subscription: Subscription, now: datetime) -> str:
+    """One line on where a countdown stands: active, paused, finished, cancelled..."""
+    if target.state == "cancelled":
+        return "Cancelled: the server event was cancelled, so nothing more will be posted"
+    if target.state == "deleted":
+        return "Cancelled: the server event was deleted, so nothing more will be posted"
+    if subscription.status == "stopped":
+        return "Stopped (the history is kept below)"
+    if subscription.status == "paused":
+        return f"Paused: {subscription.pause_reason or 'no reason recorded'}"
+    if target.state == "completed" or (target.starts_at is not None and target.starts_at <= now):
+        started = f" {timestamp(target.starts_at, 'R')}" if target.starts_at else ""
+        return f"Finished: it started{started}"
+    return "Active"
+
+
 def countdown_status(
-    season: Season,
-    event: Event,
+    target: Target,
     subscription: Subscription,
     upcoming: Sequence[Delivery],
     recent: Sequence[Delivery],
     now: datetime,
 ) -> discord.Embed:
     """A server's countdown: its settings, the next posts and how the last ones went."""
-    state = {
-        "active": "Active",
-        "paused": f"Paused: {subscription.pause_reason or 'no reason recorded'}",
-        "stopped": "Stopped (the history is kept below)",
-    }[subscription.status]
+    state = countdown_state(target, subscription, now)
     ping = f"<@&{subscription.role_id}>" if subscription.role_id else "nobody (no role set)"
-    lines = [
-        f"**Status:** {state}",
+    lines = [f"**Status:** {state}"]
+    if target.starts_at is not None:
+        lines.append(
+            f"**When:** {timestamp(target.starts_at, 'F')} ({timestamp(target.starts_at, 'R')})"
+            + (f" {target.where}" if target.where else "")
+        )
+    lines += [
         f"**Channel:** <#{subscription.channel_id}> · **Pings:** {ping}",
         f"**Milestones:** {subscription.milestones.replace(',', ', ')}",
     ]
     if subscription.daily_time:
-        days = subscription.daily_days or 14
+        days = subscription.daily_days or DEFAULT_DAILY_DAYS
         lines.append(
             f"**Daily post:** {subscription.daily_time} {subscription.daily_timezone}, "
-            f"the last {days} days"
+            f"the last {days} days (one post a day: a milestone on the same day replaces it)"
         )
-    if subscription.scheduled_event_id:
-        url = (
-            f"https://discord.com/events/{subscription.guild_id}/{subscription.scheduled_event_id}"
-        )
-        lines.append(f"**Server event:** [open it]({url})")
-    embed = _embed(f"Countdown to {season.label}", "\n".join(lines))
-    if event.starts_at is not None and event.starts_at <= now:
-        upcoming_text = f"Nothing left to post: it premiered {timestamp(event.starts_at, 'R')}."
+    event_url = target.url or (
+        f"https://discord.com/events/{subscription.guild_id}/{subscription.scheduled_event_id}"
+        if subscription.scheduled_event_id
+        else None
+    )
+    if event_url:
+        lines.append(f"**Server event:** [open it]({event_url})")
+    embed = _embed(f"Countdown to {target_name(target)}", "\n".join(lines))
+    if state != "Active" and not state.startswith("Paused") and not upcoming:
+        upcoming_text = "Nothing left to post."
     elif upcoming:
         upcoming_text = "\n".join(
             f"• {headline(r.milestone)} {timestamp(r.due_at, 'F')} ({timestamp(r.due_at, 'R')})"
@@ -431,9 +461,15 @@ def countdown_status(
             "Last posts",
             "\n".join(f"• {headline(r.milestone)}: {_delivery_outcome(r)}" for r in recent),
         )
-    if event.starts_at is not None:
-        _footer(embed, f"{event.title}: {event.starts_at:%A %-d %B %Y, %H:%M} UTC")
+    if target.starts_at is not None:
+        _footer(embed, f"{target.title}: {utc_text(target.starts_at)}")
     return embed
+
+
+def utc_text(moment: datetime) -> str:
+    """A moment in UTC, written the same on every platform: "Thursday 3 August 2023, 07:00 UTC"."""
+    utc = moment.astimezone(UTC)
+    return f"{utc:%A} {utc.day} {utc:%B %Y, %H:%M} UTC"
 
 
 def about(version: str, packs: Sequence[PackInfo], seasons: Sequence[Season]) -> discord.Embed:

@@ -22,10 +22,22 @@ def _bot(interaction: discord.Interaction) -> FanBot:
     return interaction.client  # type: ignore[return-value]
 
 
-async def season_for(interaction: discord.Interaction, choice: str | None) -> Season:
-    """The season an interaction asks about: its `show` value, or the current season."""
-    content = _bot(interaction).store.content
-    season = await content.season_by_choice(choice) if choice else await content.resolve_season()
+async def season_for(
+    interaction: discord.Interaction, choice: str | None, *, upcoming_first: bool = False
+) -> Season:
+    """The season an interaction asks about: its `show` value, or the current season.
+
+    `upcoming_first`: without a `show`, the season whose premiere comes next, if any.
+    """
+    bot = _bot(interaction)
+    content = bot.store.content
+    season = None
+    if choice:
+        season = await content.season_by_choice(choice)
+    else:
+        if upcoming_first:
+            season = await content.next_premiere_season(bot.clock.now())
+        season = season or await content.resolve_season()
     if season is None:
         raise UserFacingError(no_season(choice))
     return season

@@ -1,9 +1,14 @@
-"""/countdown: admins point the bot at a channel; it posts reminders before a premiere."""
+"""/countdown: admins point the bot at a channel; it posts reminders before an event.
+
+The event is one of the server's own Discord scheduled events (a watch party, a premiere,
+a deadline) or a content pack's dated event. Which event an option means is decided in
+`bot.reminders.picking`; what gets posted and when, in `bot.reminders`.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import available_timezones
 
 import discord
@@ -13,60 +18,45 @@ from discord.ext import commands
 from bot import render
 from bot.client import FanBot
 from bot.errors import UserFacingError
-from bot.reminders.milestones import MilestoneError, canonical, parse_milestones
-from bot.reminders.planner import (
+from bot.reminders.milestones import (
     DEFAULT_DAILY_DAYS,
     MAX_DAILY_DAYS,
-    DailyError,
-    EventRef,
-    parse_daily_time,
-    parse_zone,
+    Milestone,
+    MilestoneError,
+    canonical,
+    read_milestones,
 )
-from bot.store.countdown_models import Subscription
-from bot.store.models import Event, Season
+from bot.reminders.picking import MAX_AHEAD, EventPicker, Picked
+from bot.reminders.planner import DailyError, parse_daily_time, parse_zone
+from bot.reminders.targets import target_for
+from bot.store.countdown_models import Subscription, Target
 
 log = logging.getLogger(__name__)
 
-EVENT_DESCRIPTION = "Which event to count down to (default: the current season's premiere)"
+EVENT_DESCRIPTION = "Which event (default: the next upcoming one): a server event or a show's"
 ZONES = sorted(available_timezones())
 SERVER_EVENT_LENGTH = timedelta(hours=2)
+MAX_LIVE_COUNTDOWNS = 10  # per server: countdowns with posts still to make
 
 
-def _bot(interaction: discord.Interaction) -> FanBot:
-    return interaction.client  # type: ignore[return-value]
-
-
-async def event_autocomplete(
-    interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    """Dated events of the loaded seasons that match what the admin typed."""
-    content = _bot(interaction).store.content
-    choices: list[app_commands.Choice[str]] = []
-    needle = current.strip().casefold()
-    for season in await content.seasons():
-        for item in await content.events(season.id):
-            if item.starts_at is None:
-                continue
-            name = render.cut(f"{season.label}: {item.title} ({item.starts_at:%-d %b %Y})", 100)
-            ref = str(EventRef.of(season, item))
-            if needle in name.casefold() and len(ref) <= 100:
-                choices.append(app_commands.Choice(name=name, value=ref))
-    return choices[:25]
-
-
-def _where(interaction: discord.Interaction) -> discord.Guild:
+def _where(interaction: discord.Interaction[FanBot]) -> discord.Guild:
     if interaction.guild is None:
         raise app_commands.NoPrivateMessage()
     return interaction.guild
 
 
+def _listing(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class Countdown(commands.GroupCog, group_name="countdown"):
-    """Premiere countdown posts for this server (admins only)."""
+    """Countdown posts for this server's events (admins only)."""
 
     def __init__(self, bot: FanBot) -> None:
         self.bot = bot
+        self.picker = EventPicker(bot)
         super().__init__()
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
@@ -77,53 +67,90 @@ class Countdown(commands.GroupCog, group_name="countdown"):
 
     # ------------------------------------------------------------------ helpers
 
-    async def _event(self, ref: str | None) -> tuple[Season, Event, str]:
-        """The event an admin named (an autocomplete value), or the current premiere."""
-        service = self.bot.reminders
-        if ref:
-            found = await service.event_for(ref) if ref.count("/") == 2 else None
-            if found is None:
-                raise UserFacingError(
-                    f"I don't know the event “{render.echo(ref)}”. Pick one from the list."
-                )
-            season, event = found
-            return season, event, ref
-        content = self.bot.store.content
-        current = await content.resolve_season()
-        premiere = await content.premiere(current.id) if current is not None else None
-        if current is None or premiere is None:
-            raise UserFacingError("No loaded show has a premiere date to count down to.")
-        return current, premiere, str(EventRef.of(current, premiere))
-
-    async def _subscription(self, guild_id: int, ref: str | None) -> Subscription:
-        """The server's subscription to the named event, or its only one."""
+    async def _subscription(self, guild: discord.Guild, value: str | None) -> Subscription:
+        """The server's countdown an option names, or (left out) its next one."""
         guilds = self.bot.store.guilds
-        if ref:
-            found = await guilds.get(guild_id, ref)
-        else:
-            mine = [s for s in await guilds.for_guild(guild_id) if s.status != "stopped"]
-            mine = mine or await guilds.for_guild(guild_id)
-            found = mine[0] if mine else None
-        if found is None:
+        mine = await guilds.for_guild(guild.id)
+        if not mine:
             raise UserFacingError(
                 "This server has no countdown yet. Start one with `/countdown setup`."
             )
-        return found
+        if value:
+            for subscription in mine:  # a countdown's own reference, from autocomplete
+                if subscription.event_ref == value.strip():
+                    return subscription
+            picked = await self.picker.pick(guild, value, self.bot.clock.now())
+            found = await guilds.get(guild.id, str(picked.target.ref))
+            if found is None:
+                raise UserFacingError(
+                    f"There is no countdown to {render.target_name(picked.target)} here. "
+                    "`/countdown setup` starts one."
+                )
+            return found
+        return await self._next_countdown(guild.id, mine)
+
+    async def _next_countdown(self, guild_id: int, mine: list[Subscription]) -> Subscription:
+        """The countdown whose event comes next; else the one changed last."""
+        now = self.bot.clock.now()
+        upcoming: list[tuple[datetime, Subscription]] = []
+        for subscription in mine:
+            target = await target_for(self.bot.store, guild_id, subscription.event_ref)
+            if (
+                subscription.status != "stopped"
+                and target is not None
+                and target.live
+                and target.starts_at is not None
+                and target.starts_at > now
+            ):
+                upcoming.append((target.starts_at, subscription))
+        if upcoming:
+            return min(upcoming, key=lambda pair: pair[0])[1]
+        return max(mine, key=lambda s: s.updated_at)
+
+    async def _target(self, subscription: Subscription) -> Target:
+        target = await self.bot.reminders.target_for(subscription.guild_id, subscription.event_ref)
+        if target is None:
+            raise UserFacingError("That countdown's event is no longer in any content pack.")
+        return target
 
     async def _status_embed(self, subscription: Subscription) -> discord.Embed:
-        found = await self.bot.reminders.event_for(subscription.event_ref)
-        if found is None:
-            raise UserFacingError("That countdown's event is no longer in any content pack.")
-        season, event = found
         deliveries = self.bot.store.deliveries
         return render.countdown_status(
-            season,
-            event,
+            await self._target(subscription),
             subscription,
             await deliveries.pending_for(subscription.guild_id, subscription.event_ref),
             await deliveries.history(subscription.guild_id, subscription.event_ref),
             self.bot.clock.now(),
         )
+
+    @staticmethod
+    def _check_target(guild: discord.Guild, picked: Picked, now: datetime) -> None:
+        """Refuse an event that cannot be counted down to, saying why."""
+        target = picked.target
+        name = render.target_name(target)
+        if target.state in ("cancelled", "deleted"):
+            raise UserFacingError(f"{name} was cancelled: there is nothing to count down to.")
+        if target.starts_at is None:
+            raise UserFacingError(f"{name} has no exact date yet; nothing to count down to.")
+        if target.state != "scheduled" or target.starts_at <= now:
+            raise UserFacingError(
+                f"{name} started {render.timestamp(target.starts_at, 'R')}: there is nothing "
+                "left to count down to. Pick an upcoming event, or create one (Server menu → "
+                "Create Event)."
+            )
+        if target.starts_at > now + MAX_AHEAD:
+            raise UserFacingError(
+                f"{name} is more than a year away ({render.timestamp(target.starts_at, 'D')}); "
+                "set its countdown up within a year of it."
+            )
+        record = picked.record
+        if record is not None and record.channel_id is not None:
+            channel = guild.get_channel(record.channel_id)
+            if channel is None or not channel.permissions_for(guild.me).view_channel:
+                raise UserFacingError(
+                    f"{name} happens in a channel I can't see. Let my role view "
+                    f"<#{record.channel_id}>, or pick another event."
+                )
 
     @staticmethod
     def _check_channel(guild: discord.Guild, channel: discord.abc.GuildChannel) -> None:
@@ -167,10 +194,13 @@ class Countdown(commands.GroupCog, group_name="countdown"):
             )
 
     async def _ensure_server_event(
-        self, guild: discord.Guild, subscription: Subscription, season: Season, event: Event
+        self, guild: discord.Guild, subscription: Subscription, picked: Picked
     ) -> str | None:
-        """Create the server's Discord event for the premiere once; say why not if we can't."""
-        if event.starts_at is None or not guild.me.guild_permissions.manage_events:
+        """Create the server's Discord event for a pack's event once; say why not if we can't."""
+        season, event = picked.season, picked.event
+        if season is None or event is None or event.starts_at is None:
+            return None
+        if not guild.me.guild_permissions.manage_events:
             return None
         if subscription.scheduled_event_id is not None:
             try:
@@ -182,7 +212,7 @@ class Countdown(commands.GroupCog, group_name="countdown"):
         platform = event.platform or season.platform or "online"
         try:
             created = await guild.create_scheduled_event(
-                name=render.cut(f"{season.label} premiere", 100),
+                name=render.cut(f"{season.label}: {event.title}", 100),
                 start_time=event.starts_at,
                 end_time=event.starts_at + SERVER_EVENT_LENGTH,
                 entity_type=discord.EntityType.external,
@@ -198,61 +228,155 @@ class Countdown(commands.GroupCog, group_name="countdown"):
         )
         return None
 
+    async def _event_choices(
+        self, interaction: discord.Interaction[FanBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """The `event` option: this server's countdowns (but in setup), then upcoming events."""
+        guild = interaction.guild
+        if guild is None:
+            return []
+        now = self.bot.clock.now()
+        choices: list[app_commands.Choice[str]] = []
+        seen: set[str] = set()
+        command = interaction.command
+        if command is not None and command.name != "setup":
+            needle = current.strip().casefold()
+            for subscription in await self.bot.store.guilds.for_guild(guild.id):
+                target = await target_for(self.bot.store, guild.id, subscription.event_ref)
+                if target is None or needle not in target.name.casefold():
+                    continue
+                label = self.picker.label(Picked(target))
+                choices.append(app_commands.Choice(name=label, value=subscription.event_ref))
+                seen.add(subscription.event_ref)
+        for picked in await self.picker.choices(guild, current, now):
+            value = str(picked.target.ref)
+            if value not in seen and len(value) <= 100:
+                choices.append(app_commands.Choice(name=self.picker.label(picked), value=value))
+        return choices[:25]
+
     # ------------------------------------------------------------------ commands
 
     @app_commands.command(name="setup")
-    @app_commands.autocomplete(event=event_autocomplete)
     @app_commands.describe(
-        channel="Where to post the countdown",
+        channel="Where to post the countdown (kept from before when left out)",
         role="A role to ping with each post (optional; it must be mentionable)",
         milestones="When to post, e.g. 7d,1d,1h,0 (default 30d,14d,7d,3d,1d,1h,0)",
         event=EVENT_DESCRIPTION,
+        remove_role="Stop pinging the role set before",
     )
     async def setup(
         self,
-        interaction: discord.Interaction,
-        channel: discord.TextChannel,
+        interaction: discord.Interaction[FanBot],
+        channel: discord.TextChannel | None = None,
         role: discord.Role | None = None,
         milestones: app_commands.Range[str, 1, 200] | None = None,
         event: str | None = None,
+        remove_role: bool = False,
     ) -> None:
-        """Start (or change) this server's countdown posts."""
+        """Start (or change) a countdown; what you leave out stays as it was."""
         guild = _where(interaction)
-        season, found, ref = await self._event(event)
         now = self.bot.clock.now()
-        if found.starts_at is None:
-            raise UserFacingError(f"{found.title} has no exact date yet; nothing to count down to.")
-        if found.starts_at <= now:
+        picked = await self.picker.pick(guild, event, now)
+        self._check_target(guild, picked, now)
+        target = picked.target
+        ref = str(target.ref)
+        guilds = self.bot.store.guilds
+        before = await guilds.get(guild.id, ref)
+        starting = before is None or before.status == "stopped"
+        if starting and await guilds.live_count(guild.id) >= MAX_LIVE_COUNTDOWNS:
             raise UserFacingError(
-                f"{season.label} premiered {render.timestamp(found.starts_at, 'R')}: "
-                "there is nothing left to count down to."
+                f"This server already has {MAX_LIVE_COUNTDOWNS} countdowns running, the "
+                "most I keep per server. `/countdown stop` one first."
             )
+        post_in = channel or (guild.get_channel(before.channel_id) if before else None)
+        if post_in is None:
+            raise UserFacingError(
+                "Which channel should I post in? Add `channel:`, e.g. `channel: #announcements`."
+            )
+        if role is not None and remove_role:
+            raise UserFacingError("Pick a role or `remove_role`, not both.")
+        role_id = None if remove_role else role.id if role else before.role_id if before else None
+        given = milestones if milestones is not None else (before.milestones if before else None)
         try:
-            chosen = canonical(parse_milestones(milestones))
+            chosen, repeats = read_milestones(given)
         except MilestoneError as exc:
             raise UserFacingError(str(exc)) from None
-        self._check_channel(guild, channel)
-        if role is not None:
-            self._check_role(guild, channel, role)
+        assert target.starts_at is not None  # checked by _check_target
+        self._check_channel(guild, post_in)
+        kept_role = guild.get_role(role_id) if role_id is not None else None
+        if kept_role is not None:
+            self._check_role(guild, post_in, kept_role)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        subscription = await self.bot.store.guilds.subscribe(
+        if picked.record is not None:
+            await self.bot.store.server_events.save(picked.record)
+            self.bot.reminders.follow(guild.id)
+        subscription = await guilds.subscribe(
             guild.id,
             ref,
-            channel_id=channel.id,
-            role_id=role.id if role else None,
-            milestones=chosen,
+            channel_id=post_in.id,
+            role_id=role_id,
+            milestones=canonical(chosen),
             now=now,
         )
         await self.bot.reminders.plan(subscription)
         await self.bot.reminders.reschedule()
-        problem = await self._ensure_server_event(guild, subscription, season, found)
-        subscription = await self._subscription(guild.id, ref)
+        problem = await self._ensure_server_event(guild, subscription, picked)
+        subscription = await guilds.get(guild.id, ref) or subscription
+        notes = self._setup_notes(before, subscription, chosen, repeats, target.starts_at, now)
+        if problem:
+            notes.append(problem)
+        log.info(
+            "countdown %s in guild %s to %s (%s)",
+            "set up" if before is None else "changed",
+            guild.id,
+            ref,
+            target.starts_at.isoformat(),
+        )
         embed = await self._status_embed(subscription)
-        text = "Countdown set! Here is the plan." + (f" {problem}" if problem else "")
-        await interaction.followup.send(text, embed=embed, ephemeral=True)
+        await interaction.followup.send("\n".join(notes), embed=embed, ephemeral=True)
+
+    @staticmethod
+    def _setup_notes(
+        before: Subscription | None,
+        after: Subscription,
+        chosen: list[Milestone],
+        repeats: list[str],
+        starts_at: datetime,
+        now: datetime,
+    ) -> list[str]:
+        """What a setup changed, and what the admin should know about their milestones."""
+        if before is None:
+            notes = ["Countdown set! Here is the plan."]
+        else:
+            changes = []
+            if before.status != "active":
+                changes.append("it is running again")
+            if before.channel_id != after.channel_id:
+                changes.append(f"posts move to <#{after.channel_id}>")
+            if before.role_id != after.role_id:
+                changes.append(
+                    f"it now pings <@&{after.role_id}>" if after.role_id else "it pings nobody"
+                )
+            if before.milestones != after.milestones:
+                changes.append(f"milestones are now {after.milestones.replace(',', ', ')}")
+            notes = [f"Countdown updated: {_listing(changes)}." if changes else "Nothing changed."]
+        past = [m.code for m in chosen if starts_at - m.lead <= now]
+        if past and (before is None or before.milestones != after.milestones):
+            notes.append(
+                f"{_listing(past)} {'is' if len(past) == 1 else 'are'} already past, so "
+                f"{'it' if len(past) == 1 else 'they'} won't be posted."
+            )
+        if repeats:
+            notes.append(f"{_listing(repeats)} repeated another milestone; I kept one of each.")
+        return notes
+
+    @setup.autocomplete("event")
+    async def _setup_event(
+        self, interaction: discord.Interaction[FanBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._event_choices(interaction, current)
 
     @app_commands.command(name="daily")
-    @app_commands.autocomplete(event=event_autocomplete)
     @app_commands.describe(
         time="Local time of day for the post, e.g. 18:00 (or 'off' to stop daily posts)",
         timezone="Your server's time zone, e.g. Europe/London",
@@ -261,26 +385,27 @@ class Countdown(commands.GroupCog, group_name="countdown"):
     )
     async def daily(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[FanBot],
         time: app_commands.Range[str, 1, 10],
         timezone: app_commands.Range[str, 1, 64] | None = None,
         days: app_commands.Range[int, 1, MAX_DAILY_DAYS] = DEFAULT_DAILY_DAYS,
         event: str | None = None,
     ) -> None:
-        """Add a daily "N days to go" post at a local time during the last days."""
+        """Add a daily "N days to go" post at a local time (one post a day at most)."""
         guild = _where(interaction)
-        subscription = await self._subscription(guild.id, event)
+        subscription = await self._subscription(guild, event)
         now = self.bot.clock.now()
         if time.strip().lower() == "off":
             updated = await self.bot.store.guilds.set_daily(
                 guild.id, subscription.event_ref, time=None, timezone=None, days=None, now=now
             )
         else:
-            if timezone is None:
+            zone_name = timezone or subscription.daily_timezone
+            if zone_name is None:
                 raise UserFacingError("Tell me the time zone too, e.g. `timezone: Europe/London`.")
             try:
                 hour, minute = parse_daily_time(time)
-                zone = parse_zone(timezone)
+                zone = parse_zone(zone_name)
             except DailyError as exc:
                 raise UserFacingError(str(exc)) from None
             updated = await self.bot.store.guilds.set_daily(
@@ -291,7 +416,10 @@ class Countdown(commands.GroupCog, group_name="countdown"):
                 days=days,
                 now=now,
             )
-        assert updated is not None
+        if updated is None:
+            raise UserFacingError(
+                "That countdown was just removed; start it with `/countdown setup`."
+            )
         await self.bot.reminders.plan(updated)
         await self.bot.reminders.reschedule()
         embed = await self._status_embed(updated)
@@ -299,62 +427,89 @@ class Countdown(commands.GroupCog, group_name="countdown"):
 
     @daily.autocomplete("timezone")
     async def _daily_zone(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: discord.Interaction[FanBot], current: str
     ) -> list[app_commands.Choice[str]]:
         needle = current.strip().casefold().replace(" ", "_")
         found = [z for z in ZONES if needle in z.casefold()]
         return [app_commands.Choice(name=z, value=z) for z in found[:25]]
 
+    @daily.autocomplete("event")
+    async def _daily_event(
+        self, interaction: discord.Interaction[FanBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._event_choices(interaction, current)
+
     @app_commands.command(name="status")
-    @app_commands.autocomplete(event=event_autocomplete)
     @app_commands.describe(event=EVENT_DESCRIPTION)
-    async def status(self, interaction: discord.Interaction, event: str | None = None) -> None:
-        """See the countdown: its settings, the next posts and how the last ones went."""
+    async def status(
+        self, interaction: discord.Interaction[FanBot], event: str | None = None
+    ) -> None:
+        """See a countdown: its settings, the next posts and how the last ones went."""
         guild = _where(interaction)
-        subscription = await self._subscription(guild.id, event)
+        subscription = await self._subscription(guild, event)
         embed = await self._status_embed(subscription)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
+    @status.autocomplete("event")
+    async def _status_event(
+        self, interaction: discord.Interaction[FanBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._event_choices(interaction, current)
+
     @app_commands.command(name="preview")
-    @app_commands.autocomplete(event=event_autocomplete)
     @app_commands.describe(event=EVENT_DESCRIPTION)
-    async def preview(self, interaction: discord.Interaction, event: str | None = None) -> None:
+    async def preview(
+        self, interaction: discord.Interaction[FanBot], event: str | None = None
+    ) -> None:
         """Show the next countdown post exactly as it will appear (only to you)."""
         guild = _where(interaction)
-        subscription = await self._subscription(guild.id, event)
+        subscription = await self._subscription(guild, event)
         upcoming = await self.bot.store.deliveries.pending_for(
             guild.id, subscription.event_ref, limit=1
         )
-        found = await self.bot.reminders.event_for(subscription.event_ref)
-        if not upcoming or found is None:
+        if not upcoming:
             raise UserFacingError("There is no countdown post left to preview.")
-        season, item = found
+        target = await self._target(subscription)
         row = upcoming[0]
         content = f"<@&{row.role_id}>" if row.role_id else None
         note = f"Next post, {render.timestamp(row.due_at, 'R')} in <#{row.channel_id}>:"
         await interaction.response.send_message(
             "\n".join(p for p in (note, content) if p),
-            embed=render.reminder(season, item, row.milestone, row.due_at),
+            embed=render.reminder(target, row.milestone, row.due_at),
             ephemeral=True,
         )
 
+    @preview.autocomplete("event")
+    async def _preview_event(
+        self, interaction: discord.Interaction[FanBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._event_choices(interaction, current)
+
     @app_commands.command(name="stop")
-    @app_commands.autocomplete(event=event_autocomplete)
     @app_commands.describe(event=EVENT_DESCRIPTION)
-    async def stop(self, interaction: discord.Interaction, event: str | None = None) -> None:
-        """Stop this server's countdown posts; the history is kept."""
+    async def stop(
+        self, interaction: discord.Interaction[FanBot], event: str | None = None
+    ) -> None:
+        """Stop a countdown's posts; the history is kept."""
         guild = _where(interaction)
-        subscription = await self._subscription(guild.id, event)
+        subscription = await self._subscription(guild, event)
         cancelled = await self.bot.store.guilds.stop(
             guild.id, subscription.event_ref, self.bot.clock.now()
         )
         await self.bot.reminders.reschedule()
+        log.info("countdown stopped in guild %s to %s", guild.id, subscription.event_ref)
         plural = "" if cancelled == 1 else "s"
         await interaction.response.send_message(
             f"Countdown stopped: {cancelled} pending post{plural} cancelled. The history stays "
             "in `/countdown status`; `/countdown setup` starts again.",
             ephemeral=True,
         )
+
+    @stop.autocomplete("event")
+    async def _stop_event(
+        self, interaction: discord.Interaction[FanBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._event_choices(interaction, current)
 
     # ------------------------------------------------------------------ membership
 
@@ -370,8 +525,29 @@ class Countdown(commands.GroupCog, group_name="countdown"):
 
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
-        """Seen at start-up: it may have re-added the bot while it was offline."""
+        """Seen at start-up: it may have re-added the bot or changed events while it was off."""
         await self.bot.reminders.guild_joined(guild.id)
+        if self.bot.reminders.follows(guild.id):
+            await self.bot.reminders.reconcile(guild)
+
+    @commands.Cog.listener()
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        """Back after a gateway outage: apply what changed, in case it was not replayed."""
+        await self.bot.reminders.reconcile_all(shard_id)
+
+    # ------------------------------------------------------------------ scheduled events
+
+    @commands.Cog.listener()
+    async def on_scheduled_event_update(
+        self, before: discord.ScheduledEvent, after: discord.ScheduledEvent
+    ) -> None:
+        """A server event moved, started, ended or was cancelled: its countdowns follow."""
+        await self.bot.reminders.server_event_changed(after)
+
+    @commands.Cog.listener()
+    async def on_scheduled_event_delete(self, event: discord.ScheduledEvent) -> None:
+        """A server event was deleted: its countdowns' pending posts are cancelled."""
+        await self.bot.reminders.server_event_deleted(event.guild_id, event.id)
 
 
 async def setup(bot: FanBot) -> None:

@@ -62,7 +62,7 @@ class Plot(commands.Cog):
     @app_commands.autocomplete(show=show_autocomplete)
     async def premiere(self, interaction: discord.Interaction, show: str | None = None) -> None:
         """When the season arrives, in your own time zone, and how long to go."""
-        season = await season_for(interaction, show)
+        season = await season_for(interaction, show, upcoming_first=True)
         event = await self.bot.store.content.premiere(season.id)
         embed = render.premiere(season, event, self.bot.clock.now())
         await interaction.response.send_message(embed=embed)

@@ -80,7 +80,8 @@ async def run_playground(
     emulator.on_message(console.on_post)
     await emulator.start()
     try:
-        async with running_bot(emulator, settings, clock=clock):
+        async with running_bot(emulator, settings, clock=clock) as bot:
+            console.bot = bot
             if settings.clock_start is not None:
                 await console.set_up_demo_countdown()
             return await (console.run_interactive() if interactive else console.run_script(lines))

@@ -13,7 +13,7 @@ import enum
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from discord import Permissions
 
@@ -49,12 +49,16 @@ from bot.playground.parsing import (
     find_channel,
     find_user,
     parse_command,
+    parse_duration,
     parse_event_time,
     parse_new_event,
     parse_wait,
     split_event_name,
 )
 from bot.terminal import format_time, render_message
+
+if TYPE_CHECKING:
+    from bot.client import FanBot
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +70,7 @@ REPLY_TIMEOUT = 10.0
 COMPLETION_TIMEOUT = 3.0
 
 
-DEMO_COUNTDOWN = "/countdown setup channel: #announcements role: Premiere Pings"
+DEMO_COUNTDOWN = "/countdown setup channel: #announcements role: Premiere Pings event: Heartstopper"
 EVENT_WORDS = ("new", "move", "start", "end", "cancel", "delete")
 _EXAMPLES = {
     "as": "as fan",
@@ -94,6 +98,7 @@ The console's own words:
   in #announcements    move to another channel
   press <label>        press a button on the last message that has buttons, e.g. press next
   wait 5s              let a few real seconds pass (the bot's clock may run faster)
+  wait 3d              move the bot's clock ahead (h, d or w), posting all that falls due
   time                 the bot's clock
   events               the server's scheduled events
   event new <name> in 3d [at #voice-channel | at <place>]
@@ -131,6 +136,7 @@ class Console:
         self.last_with_buttons: Message | None = None
         self.offered: dict[tuple[str, str], dict[str, str]] = {}
         self.prompting = False
+        self.bot: FanBot | None = None  # set once it runs: `wait 3d` moves its clock
         self.line_buffer: Callable[[], str] = str
 
     # --- output
@@ -285,7 +291,7 @@ class Console:
         elif word == "press":
             await self.press(rest.strip())
         elif word == "wait":
-            await asyncio.sleep(parse_wait(rest))
+            await self.wait(rest)
         elif word == "events":
             self.list_events()
         elif word == "event":
@@ -308,6 +314,28 @@ class Console:
         reply, followups, _ = await self.interact(parsed, self.values(parsed))
         for message in [m for m in (reply, *followups) if m is not None and not m.deleted]:
             self.show(message)
+
+    async def wait(self, text: str) -> None:
+        """`wait 5s` lets real time pass; `wait 3d` moves the bot's clock ahead.
+
+        Moving ahead goes from one due post to the next, so that each goes out in turn
+        as it would have, not only the last one.
+        """
+        try:
+            await asyncio.sleep(parse_wait(text))
+            return
+        except ConsoleError:
+            ahead = parse_duration(text)  # refuses, with an example, what it cannot read
+        if self.bot is None:
+            raise ConsoleError("The bot is not running.")
+        end = self.clock.now() + ahead
+        reminders = self.bot.reminders
+        while (due := await reminders.next_due()) is not None and due <= end:
+            self.clock.skip_to(due)
+            await reminders.sweep()
+        self.clock.skip_to(end)
+        await reminders.sweep()
+        self.say(f"The bot's clock: {format_time(self.clock.now(), 'F')}.")
 
     async def press(self, label: str) -> None:
         """Press a button on the last message that has buttons."""

@@ -21,6 +21,8 @@ DEFAULT_MILESTONES = "30d,14d,7d,3d,1d,1h,0"
 MAX_MILESTONES = 12
 MAX_LEAD = timedelta(days=365)
 DAILY_PREFIX = "daily:"
+DEFAULT_DAILY_DAYS = 14
+MAX_DAILY_DAYS = 60
 
 _UNITS = {
     "w": timedelta(weeks=1),
@@ -103,17 +105,34 @@ class Milestone:
 
 def parse_milestones(text: str | None) -> list[Milestone]:
     """An admin's list, deduplicated and sorted from the earliest reminder to the event."""
+    return read_milestones(text)[0]
+
+
+def read_milestones(text: str | None) -> tuple[list[Milestone], list[str]]:
+    """An admin's list, sorted from the earliest reminder to the event, and what repeated.
+
+    Two milestones with the same lead ("1d" and "24h") are one: the first written is kept
+    and the other is named among the repeats, so that the admin can be told.
+    """
     if text is None or not text.strip():
         text = DEFAULT_MILESTONES
     tokens = [t for t in re.split(r"[,\s;]+", text) if t]
     if not tokens:
         raise MilestoneError(SYNTAX_HELP)
-    milestones = sorted({Milestone.parse(t) for t in tokens}, reverse=True)
+    by_lead: dict[timedelta, Milestone] = {}
+    repeats: list[str] = []
+    for token in tokens:
+        milestone = Milestone.parse(token)
+        if milestone.lead in by_lead:
+            repeats.append(token.strip())
+        else:
+            by_lead[milestone.lead] = milestone
+    milestones = sorted(by_lead.values(), reverse=True)
     if len(milestones) > MAX_MILESTONES:
         raise MilestoneError(
             f"That is {len(milestones)} milestones; {MAX_MILESTONES} at most, please."
         )
-    return milestones
+    return milestones, repeats
 
 
 def canonical(milestones: list[Milestone]) -> str:

@@ -3,50 +3,34 @@
 Daily "N days to go" posts use APScheduler's CronTrigger only to compute their times (a
 local time of day in an IANA zone, correct across daylight-saving changes); the times then
 go into the outbox like every other reminder, so they too are posted exactly once and
-survive restarts.
+survive restarts. `days: N` means a post on each of the N calendar days before the event's
+day, and one on the day itself when the daily time comes before the event.
+
+One post a day: with daily posts on, a milestone and a daily post never both go out on one
+local day. A milestone of whole days ("7d", "2w") that falls on a day with a daily post is
+posted at that day's daily time, in the milestone's words, instead of the daily post. A
+milestone of hours or minutes ("1h", "0") keeps its exact time, since its words say it, and
+the daily post of its day is dropped. Milestones among themselves are the admin's choice.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.reminders.milestones import DAILY_PREFIX, parse_milestones
+from bot.reminders.milestones import (
+    DAILY_PREFIX,
+    DEFAULT_DAILY_DAYS,
+    Milestone,
+    parse_milestones,
+)
 from bot.store.countdown_models import PlannedDelivery, Subscription
-from bot.store.models import Event, Season
-
-DEFAULT_DAILY_DAYS = 14
-MAX_DAILY_DAYS = 60
 
 
 class DailyError(ValueError):
     """A daily-post time or zone cannot be used; the message says what is accepted."""
-
-
-@dataclass(frozen=True, slots=True)
-class EventRef:
-    """A content event named so that the name survives pack re-imports."""
-
-    show_key: str
-    season_number: int
-    event_key: str
-
-    def __str__(self) -> str:
-        return f"{self.show_key}/{self.season_number}/{self.event_key}"
-
-    @classmethod
-    def of(cls, season: Season, event: Event) -> EventRef:
-        """The reference of `event` in `season`."""
-        return cls(season.show_key, season.number, event.key)
-
-    @classmethod
-    def parse(cls, text: str) -> EventRef:
-        """Read a stored reference back."""
-        show, number, key = text.split("/", 2)
-        return cls(show, int(number), key)
 
 
 def parse_daily_time(text: str) -> tuple[int, int]:
@@ -73,35 +57,61 @@ def parse_zone(name: str) -> ZoneInfo:
 def daily_times(
     starts_at: datetime, time_text: str, zone_name: str, days: int
 ) -> list[tuple[str, datetime]]:
-    """(code, due time) of each daily post in the last `days` days before the event.
+    """(code, due time) of each daily post: the last `days` days before the event's day.
 
     The code counts the calendar days left in the guild's zone ("daily:9"), so each
-    "N days to go" is posted once even if the event moves.
+    "N days to go" is posted once even if the event moves. The event's own day has a post
+    ("daily:0") only when the daily time comes before the event.
     """
     hour, minute = parse_daily_time(time_text)
     zone = parse_zone(zone_name)
     trigger = CronTrigger(hour=hour, minute=minute, timezone=zone)
-    window_start = starts_at - timedelta(days=days)
-    premiere_day = starts_at.astimezone(zone).date()
+    event_day = starts_at.astimezone(zone).date()
+    first = datetime.combine(event_day - timedelta(days=days), time(0), zone)
     moments: list[tuple[str, datetime]] = []
-    fire = trigger.get_next_fire_time(None, window_start.astimezone(zone))
+    fire = trigger.get_next_fire_time(None, first)
     while fire is not None and fire < starts_at:
-        days_left = (premiere_day - fire.astimezone(zone).date()).days
+        days_left = (event_day - fire.astimezone(zone).date()).days
         moments.append((f"{DAILY_PREFIX}{days_left}", fire.astimezone(UTC)))
         fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
     return moments
 
 
-def wanted(subscription: Subscription, starts_at: datetime) -> list[PlannedDelivery]:
-    """Every reminder `subscription` wants for an event starting at `starts_at`."""
-    planned = [
-        PlannedDelivery(m.code, starts_at - m.lead)
-        for m in parse_milestones(subscription.milestones)
-    ]
-    if subscription.daily_time and subscription.daily_timezone:
-        days = subscription.daily_days or DEFAULT_DAILY_DAYS
-        for code, due in daily_times(
-            starts_at, subscription.daily_time, subscription.daily_timezone, days
-        ):
-            planned.append(PlannedDelivery(code, due))
+def _whole_days(milestone: Milestone) -> bool:
+    lead = milestone.lead
+    return lead > timedelta(0) and lead % timedelta(days=1) == timedelta(0)
+
+
+def wanted(
+    subscription: Subscription, starts_at: datetime, *, started: bool = False
+) -> list[PlannedDelivery]:
+    """Every reminder `subscription` wants for an event starting at `starts_at`.
+
+    `started`: the event has begun (perhaps early, `starts_at` being when), so its "it's
+    time" post is wanted at once even though its moment has passed.
+    """
+    milestones = parse_milestones(subscription.milestones)
+    if not (subscription.daily_time and subscription.daily_timezone):
+        return [_milestone_post(m, starts_at, started) for m in milestones]
+    zone = parse_zone(subscription.daily_timezone)
+    days = subscription.daily_days or DEFAULT_DAILY_DAYS
+    daily: dict[date, tuple[str, datetime]] = {
+        due.astimezone(zone).date(): (code, due)
+        for code, due in daily_times(starts_at, subscription.daily_time, zone.key, days)
+    }
+    planned: list[PlannedDelivery] = []
+    for milestone in milestones:
+        post = _milestone_post(milestone, starts_at, started)
+        day = post.due_at.astimezone(zone).date()
+        if day in daily:
+            _, daily_due = daily.pop(day)
+            if _whole_days(milestone):
+                post = PlannedDelivery(milestone.code, daily_due)
+        planned.append(post)
+    planned.extend(PlannedDelivery(code, due) for code, due in daily.values())
     return planned
+
+
+def _milestone_post(milestone: Milestone, starts_at: datetime, started: bool) -> PlannedDelivery:
+    late_ok = started and milestone.lead == timedelta(0)
+    return PlannedDelivery(milestone.code, starts_at - milestone.lead, late_ok=late_ok)

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
@@ -25,10 +25,20 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import render
 from bot.reminders.fanout import Pacer, fan_out
-from bot.reminders.milestones import DAILY_PREFIX, grace_for, headline
-from bot.reminders.planner import EventRef, wanted
-from bot.store.countdown_models import Delivery, DeliveryKey, Subscription
-from bot.store.models import Event, Season
+from bot.reminders.milestones import grace_for, headline
+from bot.reminders.planner import wanted
+from bot.reminders.targets import server_event_record, target_for
+from bot.store.countdown_models import (
+    Delivery,
+    DeliveryKey,
+    PlannedDelivery,
+    ServerEvent,
+    ServerEventRef,
+    SkipStatus,
+    Subscription,
+    Target,
+)
+from bot.store.deliveries import UNWANTED_DETAIL
 
 if TYPE_CHECKING:
     from bot.client import FanBot
@@ -44,8 +54,12 @@ WAKEUPS_AHEAD = 200
 CLAIM_BATCH = 500
 HISTORY_LOOKBACK = 50
 REMOVED_REASON = "the bot was removed from the server"
-
-SkipStatus = Literal["skipped_stale", "skipped_superseded"]
+ENDED_DETAIL = "the event had already ended"
+GONE_REASONS = {
+    "cancelled": "the server event was cancelled",
+    "deleted": "the server event was deleted",
+    "missing": "the event is no longer in any content pack",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +75,16 @@ class Decision:
 def decide(
     claimed: Sequence[Delivery], now: datetime, tolerance: timedelta = timedelta(0)
 ) -> list[Decision]:
-    """Post the latest overdue reminder of each stream if still in grace; skip the rest.
+    """Post the latest overdue reminder of each countdown if still in grace; skip the rest.
 
-    A stream is one subscription's milestone reminders, or its daily posts: a daily post
-    never supersedes a milestone or the other way round. `tolerance` is added to every
-    grace window for the scheduler's own jitter (it matters only on a fast virtual clock).
+    A countdown's milestones and daily posts are one stream (one post a day: see
+    `bot.reminders.planner`), so after an outage only its latest reminder goes out.
+    `tolerance` is added to every grace window for the scheduler's own jitter (it matters
+    only on a fast virtual clock).
     """
-    streams: dict[tuple[int, str, bool], list[Delivery]] = defaultdict(list)
+    streams: dict[tuple[int, str], list[Delivery]] = defaultdict(list)
     for row in claimed:
-        streams[(row.guild_id, row.event_ref, row.milestone.startswith(DAILY_PREFIX))].append(row)
+        streams[(row.guild_id, row.event_ref)].append(row)
     decisions: list[Decision] = []
     for rows in streams.values():
         rows.sort(key=lambda r: r.due_at)
@@ -111,6 +126,9 @@ class ReminderService:
         self._removed: set[int] = set()
         # Rows a crash left `sending`: look for their post before sending it again.
         self._maybe_posted: set[DeliveryKey] = set()
+        # Guilds with countdowns to their own scheduled events: reconciled at start and
+        # after a resume (kept in memory for the same reason as `_removed`).
+        self._following: set[int] = set()
 
     @property
     def shards(self) -> tuple[int, frozenset[int]] | None:
@@ -125,6 +143,7 @@ class ReminderService:
     async def start(self) -> None:
         """Rebuild everything from the outbox and start waking up."""
         self._removed = await self.bot.store.guilds.paused_for(REMOVED_REASON)
+        self._following = await self.bot.store.server_events.tracked_guilds()
         self.scheduler.start()
         self.scheduler.add_job(
             self.sweep, IntervalTrigger(seconds=SWEEP_SECONDS), id="sweep", coalesce=True
@@ -146,36 +165,33 @@ class ReminderService:
 
     # ------------------------------------------------------------------ planning
 
-    async def event_for(self, ref: str) -> tuple[Season, Event] | None:
-        """The season and event a reference names, if still loaded.
-
-        None for a malformed reference too: references also arrive typed by admins.
-        """
-        try:
-            parsed = EventRef.parse(ref)
-        except ValueError:
-            return None
-        content = self.bot.store.content
-        season = await content.resolve_season(parsed.show_key, parsed.season_number)
-        if season is None or season.show_key != parsed.show_key:
-            return None
-        for event in await content.events(season.id):
-            if event.key == parsed.event_key:
-                return season, event
-        return None
+    async def target_for(self, guild_id: int, ref: str) -> Target | None:
+        """What a guild's countdown `ref` counts down to, if the bot still knows it."""
+        return await target_for(self.bot.store, guild_id, ref)
 
     async def plan(self, subscription: Subscription) -> None:
-        """Bring one subscription's outbox rows in line with its settings and the event."""
-        found = await self.event_for(subscription.event_ref)
-        if found is None or found[1].starts_at is None:
-            return
+        """Bring one subscription's outbox rows in line with its settings and its target.
+
+        A target gone (cancelled or deleted server event, pack event removed) cancels the
+        pending rows, saying why; a completed one keeps them for their grace windows.
+        """
+        target = await self.target_for(subscription.guild_id, subscription.event_ref)
+        detail = UNWANTED_DETAIL
+        if target is None or target.state in GONE_REASONS:
+            planned: list[PlannedDelivery] = []
+            detail = GONE_REASONS[target.state if target is not None else "missing"]
+        elif target.state == "completed" or target.starts_at is None:
+            return  # what is pending waits for its grace window, or for a date
+        else:
+            planned = wanted(subscription, target.starts_at, started=target.state == "active")
         await self.bot.store.deliveries.plan(
             subscription.guild_id,
             subscription.event_ref,
-            wanted(subscription, found[1].starts_at),
+            planned,
             channel_id=subscription.channel_id,
             role_id=subscription.role_id,
             now=self.bot.clock.now(),
+            unwanted_detail=detail,
         )
 
     async def replan_all(self) -> None:
@@ -190,7 +206,7 @@ class ReminderService:
             return
         clock = self.bot.clock
         due_times = await self.bot.store.deliveries.next_due(clock.now(), self.shards)
-        keep = {"sweep", "first-sweep"}
+        keep = {"sweep", "first-sweep", "wake-now"}
         for due in due_times[:WAKEUPS_AHEAD]:
             job_id = f"wake:{due.isoformat()}"
             keep.add(job_id)
@@ -204,6 +220,11 @@ class ReminderService:
         for job in self.scheduler.get_jobs():
             if job.id not in keep and not job.id.startswith("retry:"):
                 job.remove()
+
+    async def next_due(self) -> datetime | None:
+        """When this process's next pending post is due, if it has one."""
+        due = await self.bot.store.deliveries.next_due(self.bot.clock.now(), self.shards)
+        return due[0] if due else None
 
     # ------------------------------------------------------------------ posting
 
@@ -237,13 +258,16 @@ class ReminderService:
 
     async def _post(self, row: Delivery) -> None:
         store = self.bot.store
-        found = await self.event_for(row.event_ref)
+        target = await self.target_for(row.guild_id, row.event_ref)
         now = self.bot.clock.now()
-        if found is None or found[1].starts_at is None:
-            await store.deliveries.mark_failed(row.key, "the event is no longer in any pack", now)
+        if target is None or target.state in GONE_REASONS or target.starts_at is None:
+            reason = GONE_REASONS[target.state if target is not None else "missing"]
+            await store.deliveries.mark_failed(row.key, reason, now)
             return
-        season, event = found
-        embed = render.reminder(season, event, row.milestone, row.due_at)
+        if target.state == "completed":
+            await store.deliveries.mark_skipped(row.key, "skipped_stale", ENDED_DETAIL, now)
+            return
+        embed = render.reminder(target, row.milestone, row.due_at)
         channel = self.bot.get_partial_messageable(row.channel_id, guild_id=row.guild_id)
         if row.key in self._maybe_posted or row.attempts > 1:
             # An earlier try may have gone out with its answer lost. Discord's nonce check
@@ -346,3 +370,91 @@ class ReminderService:
                 if subscription.status == "active":
                     await self.plan(subscription)
             await self.reschedule()
+
+    # ------------------------------------------------------------------ server events
+
+    def follow(self, guild_id: int) -> None:
+        """From now on keep this guild's scheduled events reconciled at start and resume."""
+        self._following.add(guild_id)
+
+    def follows(self, guild_id: int) -> bool:
+        """Whether the guild has countdowns to its own scheduled events."""
+        return guild_id in self._following
+
+    async def server_event_changed(self, event: discord.ScheduledEvent) -> None:
+        """A scheduled event was created or changed (gateway): apply it to its countdowns."""
+        record = server_event_record(event, self.bot.clock.now(), counted=False)
+        await self._apply(record)
+
+    async def server_event_deleted(self, guild_id: int, event_id: int) -> None:
+        """A scheduled event was deleted: cancel its countdowns' pending posts."""
+        now = self.bot.clock.now()
+        await self._forget_link(guild_id, event_id, now)
+        if await self.bot.store.server_events.mark_deleted(guild_id, event_id, now):
+            log.info("server event %s of guild %s was deleted", event_id, guild_id)
+            await self._replan_event(guild_id, str(ServerEventRef(event_id)))
+
+    async def reconcile(self, guild: discord.Guild) -> None:
+        """Bring what the bot knows of the guild's followed events in line with Discord.
+
+        Run at start and after a resume, so that a change made while the bot was away (and
+        not replayed to it) is applied. A followed event Discord no longer lists was deleted.
+        """
+        known = await self.bot.store.server_events.known_ids(guild.id)
+        if not known:
+            self._following.discard(guild.id)
+            return
+        try:
+            current = await guild.fetch_scheduled_events(with_counts=True)
+        except discord.HTTPException as exc:
+            log.warning("could not list the scheduled events of guild %s: %s", guild.id, exc)
+            return
+        now = self.bot.clock.now()
+        for event in current:
+            if event.id in known:
+                await self._apply(server_event_record(event, now, counted=True))
+        for event_id in known - {event.id for event in current}:
+            await self.server_event_deleted(guild.id, event_id)
+
+    async def reconcile_all(self, shard_id: int | None = None) -> None:
+        """Reconcile every followed guild (of one shard, after it resumed)."""
+        for guild_id in sorted(self._following):
+            guild = self.bot.get_guild(guild_id)
+            if guild is not None and (shard_id is None or guild.shard_id == shard_id):
+                await self.reconcile(guild)
+
+    async def _apply(self, record: ServerEvent) -> None:
+        """Record a followed event's new state and re-plan its countdowns if anything moved."""
+        if record.state in ("cancelled", "completed"):
+            await self._forget_link(record.guild_id, record.event_id, record.updated_at)
+        ref = str(record.ref)
+        if not await self.bot.store.guilds.to_event(ref, record.guild_id):
+            return  # no countdown follows it: autocomplete reads discord.py's cache
+        before = await self.bot.store.server_events.save(record)
+        if before is None or (before.starts_at, before.state) != (record.starts_at, record.state):
+            log.info(
+                "server event %s of guild %s is %s, starting %s: re-planning its countdown",
+                record.event_id,
+                record.guild_id,
+                record.state,
+                record.starts_at.isoformat(),
+            )
+        await self._replan_event(record.guild_id, ref)
+
+    async def _replan_event(self, guild_id: int, ref: str) -> None:
+        for subscription in await self.bot.store.guilds.to_event(ref, guild_id):
+            if subscription.status == "active":
+                await self.plan(subscription)
+        await self.reschedule()
+        self.wake_now()
+
+    async def _forget_link(self, guild_id: int, event_id: int, now: datetime) -> None:
+        """The event the bot made for a pack countdown is gone: the next setup makes another."""
+        linked = await self.bot.store.guilds.linked_events(guild_id)
+        if event_id in linked:
+            await self.bot.store.guilds.set_scheduled_event(guild_id, linked[event_id], None, now)
+
+    def wake_now(self) -> None:
+        """Sweep at once: a change may have made a post due now (an event started early)."""
+        if self.scheduler.running:
+            self.scheduler.add_job(self.sweep, DateTrigger(), id="wake-now", replace_existing=True)

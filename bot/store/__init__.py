@@ -42,6 +42,7 @@ from bot.store.models import (
     StorylineSummary,
 )
 from bot.store.packs import Pack, PackError, load_dir, load_pack
+from bot.store.server_events import ServerEventQueries
 
 __all__ = [
     "CastFilter",
@@ -83,7 +84,7 @@ __all__ = [
 
 
 class Store:
-    """The open database and its query groups: content, guilds, deliveries, command syncs."""
+    """The open database and its query groups: content, guilds, deliveries, server events..."""
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
@@ -92,6 +93,7 @@ class Store:
         self.guilds = GuildQueries(db)
         self.deliveries = DeliveryQueries(db)
         self.command_syncs = CommandSyncQueries(db)
+        self.server_events = ServerEventQueries(db)
 
     @property
     def path(self) -> str:

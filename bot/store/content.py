@@ -26,6 +26,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar, get_args
 
 import aiosqlite
 
+from bot.store.countdown_models import to_db_time
 from bot.store.models import (
     CastFilter,
     Casting,
@@ -415,6 +416,19 @@ class ContentQueries:
                          se.is_current DESC, se.number DESC
                 LIMIT 1""",
             params,
+        )
+        return _season(row) if row else None
+
+    async def next_premiere_season(self, now: datetime) -> Season | None:
+        """The season whose premiere comes next after `now`, if any is still to come.
+
+        Not cached: the answer depends on the moment asked.
+        """
+        row = await self._one(
+            f"""SELECT {SEASON_COLS} FROM {SEASON_FROM}
+                JOIN events e ON e.season_id = se.id AND e.kind = 'premiere'
+                WHERE e.starts_at > ? ORDER BY e.starts_at, sh.key LIMIT 1""",
+            (to_db_time(now),),
         )
         return _season(row) if row else None
 

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from typing import Literal, NamedTuple
 
 SubscriptionStatus = Literal["active", "paused", "stopped"]
+# What became of a countdown's target: Discord's four event statuses, and "deleted".
+TargetState = Literal["scheduled", "active", "completed", "cancelled", "deleted"]
 DeliveryStatus = Literal[
     "pending", "sending", "sent", "skipped_stale", "skipped_superseded", "cancelled", "failed"
 ]
@@ -22,6 +24,47 @@ SETTLED: tuple[DeliveryStatus, ...] = (
 # (shard_count, shard_ids): the guilds whose `(guild_id >> 22) % shard_count` is in shard_ids.
 Shards = tuple[int, frozenset[int]]
 NONCE_LENGTH = 25  # Discord accepts nonces of at most 25 characters
+
+
+SERVER_EVENT_PREFIX = "server-event:"
+
+
+@dataclass(frozen=True, slots=True)
+class PackEventRef:
+    """A content pack's event, named so that the name survives pack re-imports."""
+
+    show_key: str
+    season_number: int
+    event_key: str
+
+    def __str__(self) -> str:
+        return f"{self.show_key}/{self.season_number}/{self.event_key}"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerEventRef:
+    """One of a server's own Discord scheduled events."""
+
+    event_id: int
+
+    def __str__(self) -> str:
+        return f"{SERVER_EVENT_PREFIX}{self.event_id}"
+
+
+EventRef = PackEventRef | ServerEventRef
+
+
+def parse_event_ref(text: str) -> EventRef:
+    """Read a stored (or typed) reference back; ValueError if it names no event."""
+    if text.startswith(SERVER_EVENT_PREFIX):
+        number = text.removeprefix(SERVER_EVENT_PREFIX)
+        if not number.isdigit() or len(number) > 20:
+            raise ValueError(f"not a server event reference: {text!r}")
+        return ServerEventRef(int(number))
+    parts = text.split("/")
+    if len(parts) != 3 or not all(parts) or not parts[1].isdigit() or len(parts[1]) > 5:
+        raise ValueError(f"not an event reference: {text!r}")
+    return PackEventRef(parts[0], int(parts[1]), parts[2])
 
 
 def delivery_nonce(guild_id: int, event_ref: str, milestone: str) -> str:
@@ -65,7 +108,7 @@ class Subscription:
     """A guild's countdown for one event: where to post, whom to ping, and when."""
 
     guild_id: int
-    event_ref: str  # "<show_key>/<season_number>/<event_key>"
+    event_ref: str  # str(EventRef): "<show>/<season>/<event>" or "server-event:<id>"
     channel_id: int
     role_id: int | None
     milestones: str  # canonical comma list: "30d,7d,1d,1h,0"
@@ -105,10 +148,15 @@ class Delivery:
 
 @dataclass(frozen=True, slots=True)
 class PlannedDelivery:
-    """A reminder the planner wants to exist: a milestone and when it is due."""
+    """A reminder the planner wants to exist: a milestone and when it is due.
+
+    `late_ok`: due already and still wanted (an event that started early wants its "it's
+    time" post at once); otherwise a row whose time a change put in the past is cancelled.
+    """
 
     milestone: str
     due_at: datetime
+    late_ok: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,5 +165,59 @@ class PlanResult:
 
     inserted: int = 0  # new pending rows
     moved: int = 0  # pending rows whose due_at changed
-    cancelled: int = 0  # pending rows no longer wanted
+    cancelled: int = 0  # pending rows no longer wanted, or moved into the past
     revived: int = 0  # cancelled rows wanted again (pending, attempts 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerEvent:
+    """What the bot knows of one of a server's Discord scheduled events."""
+
+    guild_id: int
+    event_id: int
+    name: str
+    description: str | None
+    starts_at: datetime
+    ends_at: datetime | None
+    state: TargetState
+    channel_id: int | None  # voice or stage channel; None for an external event
+    location: str | None  # external events
+    user_count: int | None  # "interested", when Discord said
+    started_at: datetime | None  # when it became active, if it has
+    updated_at: datetime
+
+    @property
+    def ref(self) -> ServerEventRef:
+        """The reference a countdown to this event is stored under."""
+        return ServerEventRef(self.event_id)
+
+    @property
+    def url(self) -> str:
+        """The event's page in Discord."""
+        return f"https://discord.com/events/{self.guild_id}/{self.event_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a countdown counts down to, whether a pack's event or a server's own.
+
+    `name` is how posts name it ("Heartstopper season 2", "Watch party"); `starts_at` is
+    when the "it's time" post is due: the scheduled start, or the moment it actually
+    started if that came first.
+    """
+
+    ref: EventRef
+    name: str
+    title: str  # the event's own title: "Premiere", "Watch party"
+    starts_at: datetime | None
+    state: TargetState
+    where: str | None  # "on Netflix", "in <#123>", "at Central Park"
+    description: str | None
+    url: str | None
+    user_count: int | None
+    is_server_event: bool
+
+    @property
+    def live(self) -> bool:
+        """Whether posts can still be planned: neither cancelled, deleted nor completed."""
+        return self.state in ("scheduled", "active")

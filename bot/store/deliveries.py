@@ -33,6 +33,7 @@ from bot.store.db import Database
 from bot.store.guilds import shard_clause
 
 UNWANTED_DETAIL = "no longer scheduled"
+MOVED_PAST_DETAIL = "the event moved, and this post's time had already passed"
 SKIP_STATUSES: frozenset[str] = frozenset({"skipped_stale", "skipped_superseded"})
 DELIVERY_COLS = """guild_id, event_ref, milestone, due_at, status, channel_id, role_id, nonce,
     message_id, attempts, claimed_at, settled_at, detail"""
@@ -75,19 +76,22 @@ class DeliveryQueries:
         channel_id: int,
         role_id: int | None,
         now: datetime,
+        unwanted_detail: str = UNWANTED_DETAIL,
     ) -> PlanResult:
         """Make the subscription's pending rows match `wanted` (every reminder it wants).
 
         New milestones due after `now` are inserted; pending rows get the wanted due time (an
-        event that moved), the channel and role, or are cancelled when no longer wanted;
-        cancelled rows wanted again after `now` are revived. Settled rows are left alone.
-        Nothing happens for a missing or stopped subscription.
+        event that moved), the channel and role, or are cancelled with `unwanted_detail` when
+        no longer wanted. A pending row that a move puts in the past is cancelled (its words
+        would no longer be true), unless planned `late_ok`. Cancelled rows wanted again after
+        `now` are revived. Settled rows are left alone. Nothing happens for a missing or
+        stopped subscription.
         """
-        want: dict[str, str] = {}
+        want: dict[str, PlannedDelivery] = {}
         for planned in wanted:
             if planned.milestone in want:
                 raise ValueError(f"milestone {planned.milestone!r} is planned twice")
-            want[planned.milestone] = to_db_time(planned.due_at)
+            want[planned.milestone] = planned
         stamp = to_db_time(now)
         async with self.db.transaction() as conn:
             found = await conn.execute_fetchall(
@@ -105,20 +109,25 @@ class DeliveryQueries:
             new: list[tuple[object, ...]] = []
             moved: list[tuple[object, ...]] = []
             revived: list[tuple[object, ...]] = []
-            for milestone, due in want.items():
-                status, old_due = existing.get(milestone, (None, None))
-                key = (guild_id, event_ref, milestone)
-                if status is None and due > stamp:
-                    new.append((*key, due, channel_id, role_id, delivery_nonce(*key)))
-                elif status == "pending" and due != old_due:
-                    moved.append((due, *key))
-                elif status == "cancelled" and due > stamp:
-                    revived.append((due, channel_id, role_id, *key))
             unwanted = [
-                (stamp, UNWANTED_DETAIL, guild_id, event_ref, milestone)
+                (stamp, unwanted_detail, guild_id, event_ref, milestone)
                 for milestone, (status, _) in existing.items()
                 if status == "pending" and milestone not in want
             ]
+            for milestone, planned in want.items():
+                due = to_db_time(planned.due_at)
+                upcoming = due > stamp or planned.late_ok
+                status, old_due = existing.get(milestone, (None, None))
+                key = (guild_id, event_ref, milestone)
+                if status is None and upcoming:
+                    new.append((*key, due, channel_id, role_id, delivery_nonce(*key)))
+                elif status == "pending" and due != old_due:
+                    if upcoming or (old_due is not None and old_due <= stamp):
+                        moved.append((due, *key))
+                    else:
+                        unwanted.append((stamp, MOVED_PAST_DETAIL, *key))
+                elif status == "cancelled" and upcoming:
+                    revived.append((due, channel_id, role_id, *key))
             await conn.executemany(
                 """INSERT INTO deliveries (guild_id, event_ref, milestone, due_at, status,
                        channel_id, role_id, nonce) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)""",

@@ -166,9 +166,33 @@ class GuildQueries:
         )
         return {int(row[0]) for row in rows}
 
-    async def for_event(self, event_ref: str) -> list[Subscription]:
-        """Active subscriptions to one event (e.g. to re-plan them when it moves)."""
-        return await self._select("s.event_ref = ? AND s.status = 'active'", [event_ref])
+    async def to_event(self, event_ref: str, guild_id: int | None = None) -> list[Subscription]:
+        """Subscriptions (not stopped) to one event, of one guild or all (to re-plan them)."""
+        where = "s.event_ref = ? AND s.status != 'stopped'"
+        params: list[object] = [event_ref]
+        if guild_id is not None:
+            where += " AND s.guild_id = ?"
+            params.append(guild_id)
+        return await self._select(where, params)
+
+    async def linked_events(self, guild_id: int) -> dict[int, str]:
+        """Scheduled events the bot created for pack countdowns: event id -> pack event_ref."""
+        rows = await self.db.conn.execute_fetchall(
+            """SELECT scheduled_event_id, event_ref FROM subscriptions
+               WHERE guild_id = ? AND scheduled_event_id IS NOT NULL""",
+            (guild_id,),
+        )
+        return {int(row[0]): str(row[1]) for row in rows}
+
+    async def live_count(self, guild_id: int) -> int:
+        """The guild's countdowns (not stopped) that still have posts to make."""
+        rows = await self.db.conn.execute_fetchall(
+            """SELECT count(*) FROM subscriptions s WHERE s.guild_id = ? AND s.status != 'stopped'
+               AND EXISTS (SELECT 1 FROM deliveries d WHERE d.guild_id = s.guild_id
+                           AND d.event_ref = s.event_ref AND d.status IN ('pending', 'sending'))""",
+            (guild_id,),
+        )
+        return int(next(iter(rows))[0])
 
     async def stop(self, guild_id: int, event_ref: str, now: datetime) -> int:
         """Stop a subscription and cancel its pending reminders; returns reminders cancelled.

@@ -37,13 +37,29 @@ def frozen_at(moment_before_premiere: timedelta) -> Clock:
     return Clock(PREMIERE - moment_before_premiere, speed=1)
 
 
-async def test_setup_refuses_a_premiere_long_past(
+async def test_the_demo_watch_party_is_the_default_countdown(
     emulator: Emulator, world: DemoWorld, settings: Settings
 ) -> None:
     async with running_bot(emulator, settings):
         reply = await emulator.slash("countdown setup", channel=world.announcements)
-    assert reply.ephemeral
-    assert "nothing left to count down" in reply.content
+    assert "Countdown set" in reply.content
+    assert "Countdown to Watch party" in visible_text(reply)
+
+
+async def test_setup_refuses_a_premiere_long_past(
+    emulator: Emulator, world: DemoWorld, settings: Settings
+) -> None:
+    del world.guild.scheduled_events[world.watch_party.id]  # nothing upcoming at all
+    async with running_bot(emulator, settings):
+        default = await emulator.slash("countdown setup", channel=world.announcements)
+        named = await emulator.slash(
+            "countdown setup", channel=world.announcements, event="Heartstopper"
+        )
+    assert default.ephemeral and named.ephemeral
+    # Nothing upcoming: the answer says how to make an event or see the demo.
+    assert "nothing upcoming" in default.content
+    assert "Create Event" in default.content and "make run" in default.content
+    assert "nothing left to count down" in named.content
 
 
 async def test_non_admin_is_refused_even_if_the_server_overrides(
@@ -368,8 +384,7 @@ async def test_daily_posts_at_a_local_time(
         assert [(p.milestone, p.due_at.isoformat()) for p in pending] == [
             ("daily:3", "2023-07-31T17:00:00+00:00"),  # 18:00 in London, summer time
             ("daily:2", "2023-08-01T17:00:00+00:00"),
-            ("1d", "2023-08-02T07:00:00+00:00"),
-            ("daily:1", "2023-08-02T17:00:00+00:00"),
+            ("1d", "2023-08-02T17:00:00+00:00"),  # one post a day: 1d takes the daily slot
         ]
     at_six = Clock(datetime(2023, 7, 31, 17, 0, 30, tzinfo=UTC), speed=1)
     async with running_bot(emulator, settings, clock=at_six) as bot:

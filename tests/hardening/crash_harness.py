@@ -1,7 +1,9 @@
 """Kill the real bot (a subprocess) with SIGKILL in the middle of a fan-out, again and again.
 
 The emulator runs in this process with many fan servers, each subscribed (through the store
-API, before the first start) to the Heartstopper premiere with the milestones "1h,0". The bot
+API, before the first start) with the milestones "1h,0": half to the Heartstopper premiere,
+half to a watch party of their own (a Discord scheduled event starting at the same moment,
+so that both kinds of countdown fan out together and are reconciled at every start). The bot
 runs as `python -m bot run` on one database. Phase one is the "1h" fan-out, phase two the
 premiere itself; in each, the bot is killed at random moments after it starts posting and
 restarted on the same database with its virtual clock carrying on from where it died, until
@@ -27,7 +29,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.emulator import Emulator, Guild
+from bot.emulator.state import EVENT_EXTERNAL, ScheduledEvent
 from bot.store import Store
+from bot.store.countdown_models import ServerEvent
 from tests.cogs.countdown_helpers import PREMIERE, PREMIERE_REF, posts
 from tests.conftest import BUNDLED_CONTENT, REPO
 
@@ -112,16 +116,49 @@ class CrashRun:
 
     # ------------------------------------------------------------------ set-up
 
+    def watch_party(self, guild: Guild) -> ServerEvent:
+        """A scheduled event of the guild's own, at the premiere, as the bot records it."""
+        event = ScheduledEvent(
+            id=self.emulator.ids.next(),
+            guild_id=guild.id,
+            name="Watch party",
+            scheduled_start_time=PREMIERE,
+            scheduled_end_time=PREMIERE + timedelta(hours=2),
+            entity_type=EVENT_EXTERNAL,
+            location="Our sofa",
+            creator=self.emulator.users[guild.owner_id],
+        )
+        guild.scheduled_events[event.id] = event
+        return ServerEvent(
+            guild_id=guild.id,
+            event_id=event.id,
+            name=event.name,
+            description=None,
+            starts_at=PREMIERE,
+            ends_at=event.scheduled_end_time,
+            state="scheduled",
+            channel_id=None,
+            location=event.location,
+            user_count=0,
+            started_at=None,
+            updated_at=self.virtual_now,
+        )
+
     async def subscribe_everyone(self) -> None:
         """Each server subscribes, as /countdown setup would, before the bot ever starts."""
         for i in range(self.report.servers):
             self.guilds.append(self.emulator.add_guild(f"Fan Server {i}"))
         store = await Store.open(self.db)
         try:
-            for guild in self.guilds:
+            for i, guild in enumerate(self.guilds):
+                ref = PREMIERE_REF
+                if i % 2:
+                    party = self.watch_party(guild)
+                    await store.server_events.save(party)
+                    ref = str(party.ref)
                 await store.guilds.subscribe(
                     guild.id,
-                    PREMIERE_REF,
+                    ref,
                     channel_id=self.emulator.channel(guild, "announcements").id,
                     role_id=None,
                     milestones=MILESTONES,
@@ -183,7 +220,7 @@ class CrashRun:
         """The outbox's rows by status, read beside the running bot."""
         store = await Store.open(self.db)
         try:
-            return await store.deliveries.counts(PREMIERE_REF)
+            return await store.deliveries.counts()
         finally:
             await store.close()
 

@@ -69,8 +69,13 @@ def test_tolerance_absorbs_scheduler_jitter() -> None:
     assert outcome(decide([row("1h")], now, tolerance=timedelta(hours=1))) == {(1, "1h"): "post"}
 
 
-def test_guilds_and_daily_posts_are_separate_streams() -> None:
+def test_guilds_are_separate_streams_and_daily_posts_share_one() -> None:
     now = PREMIERE - timedelta(days=1)
-    daily = row("daily:1", due=now - timedelta(minutes=5))
+    daily = row("daily:2", due=now - timedelta(minutes=5))
     decisions = decide([row("1d", guild=1), row("1d", guild=2), daily], now)
-    assert outcome(decisions) == {(1, "1d"): "post", (2, "1d"): "post", (1, "daily:1"): "post"}
+    # One post a day per countdown: the overdue daily post is superseded by the milestone.
+    assert outcome(decisions) == {
+        (1, "1d"): "post",
+        (2, "1d"): "post",
+        (1, "daily:2"): "skipped_superseded",
+    }

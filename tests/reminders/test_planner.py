@@ -8,13 +8,17 @@ import pytest
 
 from bot.reminders.planner import (
     DailyError,
-    EventRef,
     daily_times,
     parse_daily_time,
     parse_zone,
     wanted,
 )
-from bot.store.countdown_models import Subscription
+from bot.store.countdown_models import (
+    PackEventRef,
+    ServerEventRef,
+    Subscription,
+    parse_event_ref,
+)
 
 NOW = datetime(2023, 7, 1, tzinfo=UTC)
 
@@ -62,7 +66,8 @@ def test_daily_posts_across_the_spring_gap() -> None:
     # New York skips 02:00-03:00 on 12 March 2023: a 02:30 post moves, it is not lost.
     premiere = datetime(2023, 3, 14, 12, tzinfo=UTC)
     times = dict(daily_times(premiere, "2:30", "America/New_York", 3))
-    assert len(times) == 3
+    assert sorted(times) == ["daily:0", "daily:1", "daily:2", "daily:3"]
+    assert times["daily:2"].date().day == 12  # the day of the gap still has its post
     assert times["daily:1"] == datetime(2023, 3, 13, 6, 30, tzinfo=UTC)  # 02:30 EDT
 
 
@@ -73,12 +78,70 @@ def test_daily_posts_stop_before_the_premiere() -> None:
     assert all(due < premiere for _, due in times)
 
 
+def test_days_counts_the_days_before_the_event_day() -> None:
+    # `days: 3` with a morning post: 3, 2 and 1 days to go, then the event's own morning.
+    premiere = datetime(2023, 8, 3, 7, tzinfo=UTC)  # 08:00 in London
+    times = daily_times(premiere, "06:00", "Europe/London", 3)
+    assert [code for code, _ in times] == ["daily:3", "daily:2", "daily:1", "daily:0"]
+
+
+def daily_plan(milestones: str, time: str, days: int = 14) -> dict[str, datetime]:
+    premiere = datetime(2023, 8, 3, 7, tzinfo=UTC)  # Thursday 08:00 in London
+    sub = subscription(
+        milestones=milestones, daily_time=time, daily_timezone="Europe/London", daily_days=days
+    )
+    return {p.milestone: p.due_at for p in wanted(sub, premiere)}
+
+
+def test_one_post_a_day_whole_day_milestones_take_the_daily_time() -> None:
+    planned = daily_plan("7d,3d,1d,1h,0", "18:00", days=7)
+    # 7d, 3d and 1d go out at 18:00 London in their own words, instead of that day's post.
+    assert planned["7d"] == datetime(2023, 7, 27, 17, tzinfo=UTC)
+    assert planned["3d"] == datetime(2023, 7, 31, 17, tzinfo=UTC)
+    assert planned["1d"] == datetime(2023, 8, 2, 17, tzinfo=UTC)
+    assert "daily:7" not in planned and "daily:3" not in planned and "daily:1" not in planned
+    # hour milestones keep their exact time
+    assert planned["1h"] == datetime(2023, 8, 3, 6, tzinfo=UTC)
+    assert planned["0"] == datetime(2023, 8, 3, 7, tzinfo=UTC)
+    assert sorted(k for k in planned if k.startswith("daily:")) == [
+        "daily:2", "daily:4", "daily:5", "daily:6",
+    ]  # fmt: skip
+
+
+def test_one_post_a_day_the_event_day_keeps_its_milestones_not_the_morning_post() -> None:
+    planned = daily_plan("1h,0", "06:00", days=3)
+    assert "daily:0" not in planned  # "It's premiere day!" would be a second post that day
+    assert set(planned) == {"daily:3", "daily:2", "daily:1", "1h", "0"}
+
+
+def test_one_post_a_day_holds_for_every_local_day() -> None:
+    from zoneinfo import ZoneInfo
+
+    london = ZoneInfo("Europe/London")
+    for time in ("00:30", "06:00", "12:00", "18:00", "23:59"):
+        planned = daily_plan("30d,14d,7d,3d,1d,1h,0", time, days=20)
+        days: dict[object, list[str]] = {}
+        for code, due in planned.items():
+            days.setdefault(due.astimezone(london).date(), []).append(code)
+        for codes in days.values():
+            daily = [c for c in codes if c.startswith("daily:")]
+            assert not (daily and len(codes) > 1), (time, codes)
+
+
+def test_a_started_event_wants_its_moment_at_once() -> None:
+    started = datetime(2023, 8, 3, 6, 30, tzinfo=UTC)
+    planned = {p.milestone: p for p in wanted(subscription(), started, started=True)}
+    assert planned["0"].due_at == started and planned["0"].late_ok
+    assert not planned["1d"].late_ok
+
+
 def test_wanted_includes_daily_posts() -> None:
     premiere = datetime(2023, 8, 3, 7, tzinfo=UTC)
     planned = wanted(
         subscription(daily_time="18:00", daily_timezone="Europe/London", daily_days=2), premiere
     )
-    assert [p.milestone for p in planned] == ["7d", "1d", "0", "daily:2", "daily:1"]
+    # 1d takes the 18:00 slot of its day (2 August); 2 August's daily post is not planned.
+    assert [p.milestone for p in planned] == ["7d", "1d", "0", "daily:2"]
 
 
 @pytest.mark.parametrize("text", ["25:00", "18", "six", "18:60", "-1:00", ""])
@@ -94,6 +157,14 @@ def test_bad_zones(name: str) -> None:
 
 
 def test_event_refs_round_trip() -> None:
-    ref = EventRef("heartstopper", 2, "premiere")
-    assert str(ref) == "heartstopper/2/premiere"
-    assert EventRef.parse(str(ref)) == ref
+    for ref in (PackEventRef("heartstopper", 2, "premiere"), ServerEventRef(1234567890123)):
+        assert parse_event_ref(str(ref)) == ref
+    assert str(ServerEventRef(5)) == "server-event:5"
+
+
+@pytest.mark.parametrize(
+    "text", ["", "heartstopper", "a/b/c", "a/2/", "/2/x", "server-event:", "server-event:x"]
+)
+def test_malformed_event_refs(text: str) -> None:
+    with pytest.raises(ValueError, match="reference"):
+        parse_event_ref(text)

@@ -125,6 +125,42 @@ async def test_plan_moves_pending_rows_of_a_moved_event(store: Store) -> None:
     ]
 
 
+async def test_a_move_that_puts_a_pending_row_in_the_past_cancels_it(store: Store) -> None:
+    await setup(store)  # 30d, 7d, 1d, 1h and 0 before PREMIERE; NOW is 24 days before
+    earlier = NOW + timedelta(days=3)  # 7d is now four days in the past
+    result = await store.deliveries.plan(
+        1, REF, wanted(earlier), channel_id=10, role_id=20, now=NOW
+    )
+    assert result.cancelled == 1 and result.moved == 3
+    seven = await row(store, "7d")
+    assert seven.status == "cancelled" and "moved" in (seven.detail or "")
+    # moved later again: the row is wanted in the future once more, so it comes back
+    await store.deliveries.plan(1, REF, wanted(PREMIERE), channel_id=10, role_id=20, now=NOW)
+    assert (await row(store, "7d")).status == "pending"
+
+
+async def test_late_ok_rows_are_kept_due_now(store: Store) -> None:
+    await setup(store, 1, REF, PREMIERE, "1h", "0")
+    started = NOW - timedelta(minutes=1)  # the event started early, a minute ago
+    planned = [
+        PlannedDelivery("1h", started - timedelta(hours=1)),
+        PlannedDelivery("0", started, late_ok=True),
+    ]
+    await store.deliveries.plan(1, REF, planned, channel_id=10, role_id=20, now=NOW)
+    assert await statuses(store) == {"1h": "cancelled", "0": "pending"}
+    [due] = await store.deliveries.claim_due(NOW)
+    assert due.milestone == "0"
+
+
+async def test_plan_cancels_with_the_reason_given(store: Store) -> None:
+    await setup(store)
+    await store.deliveries.plan(
+        1, REF, [], channel_id=10, role_id=20, now=NOW, unwanted_detail="it was cancelled"
+    )
+    history = await store.deliveries.history(1, REF, 10)
+    assert {h.detail for h in history} == {"it was cancelled"}
+
+
 async def test_plan_cancels_unwanted_pending_rows(store: Store) -> None:
     await setup(store)
     due = PREMIERE - timedelta(days=7)

@@ -162,7 +162,8 @@ async def test_lookups(store: Store) -> None:
 
     assert [s.event_ref for s in await store.guilds.for_guild(1)] == [REF, OTHER]
     assert [s.status for s in await store.guilds.for_guild(3)] == ["stopped"]
-    assert [s.guild_id for s in await store.guilds.for_event(REF)] == [1]
+    assert [s.guild_id for s in await store.guilds.to_event(REF)] == [1, 2]
+    assert [s.guild_id for s in await store.guilds.to_event(REF, guild_id=2)] == [2]
     assert [(s.guild_id, s.event_ref) for s in await store.guilds.active()] == [
         (1, REF),
         (1, OTHER),

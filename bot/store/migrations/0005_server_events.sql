@@ -1,0 +1,24 @@
+-- fanbot schema 5: countdowns to a server's own Discord scheduled events.
+--
+-- `server_events`: what the bot last knew of each scheduled event a countdown targets, kept
+-- current from the gateway (create, update, delete) and reconciled with REST at start and
+-- after a resume. A countdown to one is a `subscriptions` row whose event_ref is
+-- 'server-event:<event id>'. `state` is Discord's status by name, or 'deleted'.
+-- `started_at` is when the event went active (it may start before its scheduled time).
+
+CREATE TABLE server_events (
+    guild_id    INTEGER NOT NULL,
+    event_id    INTEGER NOT NULL,
+    name        TEXT NOT NULL,
+    description TEXT,
+    starts_at   TEXT NOT NULL,
+    ends_at     TEXT,
+    state       TEXT NOT NULL
+                CHECK (state IN ('scheduled', 'active', 'completed', 'cancelled', 'deleted')),
+    channel_id  INTEGER,
+    location    TEXT,
+    user_count  INTEGER,
+    started_at  TEXT,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (guild_id, event_id)
+);

@@ -1,0 +1,72 @@
+"""bot/store/server_events.py: what the bot keeps of the servers' own scheduled events."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+from bot.store import Store
+from bot.store.countdown_models import ServerEvent
+from tests.store.conftest import CLOCK_START
+
+NOW = CLOCK_START
+
+
+def event(**changes: object) -> ServerEvent:
+    fields: dict[str, object] = {
+        "guild_id": 1,
+        "event_id": 100,
+        "name": "Watch party",
+        "description": None,
+        "starts_at": NOW + timedelta(days=7),
+        "ends_at": None,
+        "state": "scheduled",
+        "channel_id": 5,
+        "location": None,
+        "user_count": 4,
+        "started_at": None,
+        "updated_at": NOW,
+    }
+    fields.update(changes)
+    return ServerEvent(**fields)  # type: ignore[arg-type]
+
+
+async def test_save_returns_what_was_known_and_keeps_the_count(store: Store) -> None:
+    assert await store.server_events.save(event()) is None
+    moved = event(starts_at=NOW + timedelta(days=9), user_count=None)  # a gateway update
+    before = await store.server_events.save(moved)
+    assert before == event()
+    found = await store.server_events.get(1, 100)
+    assert found == dataclasses.replace(moved, user_count=4)
+
+
+async def test_the_first_start_is_kept(store: Store) -> None:
+    await store.server_events.save(event(state="active", started_at=NOW))
+    await store.server_events.save(event(state="active", started_at=NOW + timedelta(hours=1)))
+    found = await store.server_events.get(1, 100)
+    assert found is not None and found.started_at == NOW
+
+
+async def test_deleted_events_are_no_longer_known(store: Store) -> None:
+    await store.server_events.save(event())
+    await store.server_events.save(event(event_id=101))
+    assert await store.server_events.known_ids(1) == {100, 101}
+    assert await store.server_events.mark_deleted(1, 100, NOW)
+    assert not await store.server_events.mark_deleted(1, 100, NOW)  # only once
+    assert not await store.server_events.mark_deleted(1, 999, NOW)  # never known
+    assert await store.server_events.known_ids(1) == {101}
+    gone = await store.server_events.get(1, 100)
+    assert gone is not None and gone.state == "deleted"
+
+
+async def test_tracked_guilds_are_those_counting_down_to_their_own_events(store: Store) -> None:
+    for guild, ref in (
+        (1, "server-event:100"),
+        (2, "heartstopper/2/premiere"),
+        (3, "server-event:7"),
+    ):
+        await store.guilds.subscribe(
+            guild, ref, channel_id=9, role_id=None, milestones="1d", now=NOW
+        )
+    await store.guilds.stop(3, "server-event:7", NOW)
+    assert await store.server_events.tracked_guilds() == {1}
