@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
+import signal
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,7 +26,7 @@ from bot.local import running_bot
 from bot.store.countdown_models import ServerEventRef
 from tests.cogs.countdown_helpers import PREMIERE, PREMIERE_REF, headlines, posts, wait_for
 from tests.cogs.helpers import visible_text
-from tests.conftest import BUNDLED_CONTENT
+from tests.conftest import BUNDLED_CONTENT, REPO
 from tests.store.conftest import MINIMAL
 
 START = datetime(2030, 3, 4, 12, 0, tzinfo=UTC)  # a Monday
@@ -417,3 +420,55 @@ starts_at = "{premiere}"
         choices = await emulator.autocomplete("countdown setup", "event", "")
         assert [c["value"] for c in choices] == ["mini-show/1/premiere"]
         assert await bot.store.guilds.get(world.guild.id, "mini-show/1/premiere") is not None
+
+
+async def test_fanbot_run_in_another_process_follows_a_moved_event(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    speed = 120  # a real second is two minutes
+    clock = Clock(START, speed=speed)
+    world = world_at(emulator, clock)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "FANBOT_"))}
+    env.update(
+        PYTHONPATH=str(REPO),
+        DISCORD_TOKEN=emulator.token,
+        DISCORD_API_BASE=emulator.api_base,
+        DISCORD_GATEWAY_URL=emulator.gateway_url,
+        FANBOT_DB=str(tmp_path / "fanbot.sqlite3"),
+        FANBOT_CONTENT_DIR=str(BUNDLED_CONTENT),
+        FANBOT_CLOCK_START=START.isoformat(),
+        FANBOT_CLOCK_SPEED=str(speed),
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        await emulator.wait_until_connected(timeout=30)
+        await wait_for(lambda: bool(emulator.commands.listing(None)), what="command sync")
+        event = await emulator.create_scheduled_event(
+            world.guild, "Finale watch", clock.now() + timedelta(minutes=40)
+        )
+        reply = await emulator.slash(
+            "countdown setup",
+            channel=world.announcements,
+            milestones="30m,15m,0",
+            event="Finale watch",
+        )
+        assert "Countdown set" in reply.content, visible_text(reply)
+        await wait_for(lambda: len(posts(emulator, world.guild)) == 1, what="the 30m post")
+        moved_to = event.scheduled_start_time + timedelta(minutes=20)
+        await emulator.update_scheduled_event(
+            world.guild, event.id, starts_at=moved_to, ends_at=moved_to + timedelta(hours=2)
+        )
+        await wait_for(lambda: len(posts(emulator, world.guild)) == 3, 60, "the moved posts")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, err.decode()
+    sent = posts(emulator, world.guild)
+    assert headlines(sent) == ["30 minutes to go!", "15 minutes to go!", "It's here!"]
+    moved_stamp = f"<t:{int(moved_to.timestamp())}:F>"
+    assert moved_stamp in sent[1].embeds[0]["description"]
+    # each post went out at the moved time (the bot's clock lags the test's by a little)
+    assert sent[2].embeds[0]["timestamp"].startswith(moved_to.strftime("%Y-%m-%dT%H:%M"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 
 import pytest
@@ -85,8 +86,12 @@ def test_days_counts_the_days_before_the_event_day() -> None:
     assert [code for code, _ in times] == ["daily:3", "daily:2", "daily:1", "daily:0"]
 
 
-def daily_plan(milestones: str, time: str, days: int = 14) -> dict[str, datetime]:
-    premiere = datetime(2023, 8, 3, 7, tzinfo=UTC)  # Thursday 08:00 in London
+def daily_plan(
+    milestones: str,
+    time: str,
+    days: int = 14,
+    premiere: datetime = datetime(2023, 8, 3, 7, tzinfo=UTC),  # Thursday 08:00 in London
+) -> dict[str, datetime]:
     sub = subscription(
         milestones=milestones, daily_time=time, daily_timezone="Europe/London", daily_days=days
     )
@@ -118,8 +123,12 @@ def test_one_post_a_day_holds_for_every_local_day() -> None:
     from zoneinfo import ZoneInfo
 
     london = ZoneInfo("Europe/London")
-    for time in ("00:30", "06:00", "12:00", "18:00", "23:59"):
-        planned = daily_plan("30d,14d,7d,3d,1d,1h,0", time, days=20)
+    summer = datetime(2023, 8, 3, 7, tzinfo=UTC)
+    across_the_change = datetime(2023, 11, 2, 12, tzinfo=UTC)  # clocks go back on 29 October
+    for premiere, time in itertools.product(
+        (summer, across_the_change), ("00:30", "06:00", "12:00", "18:00", "23:59")
+    ):
+        planned = daily_plan("30d,14d,7d,3d,1d,1h,0", time, days=20, premiere=premiere)
         days: dict[object, list[str]] = {}
         for code, due in planned.items():
             days.setdefault(due.astimezone(london).date(), []).append(code)
