@@ -157,10 +157,21 @@ async def test_setup_creates_one_server_event(
     clock = frozen_at(timedelta(days=10))
     emulator.clock = clock.now  # Discord refuses events in the past: one "now" for both
     known = set(world.guild.scheduled_events)
-    async with running_bot(emulator, settings, clock=clock):
+    async with running_bot(emulator, settings, clock=clock) as bot:
         await emulator.slash("countdown setup", channel=world.announcements)
         await emulator.slash("countdown setup", channel=world.announcements, milestones="1d")
         status = visible_text(await emulator.slash("countdown status"))
+        [created] = [e for e in world.guild.scheduled_events.values() if e.id not in known]
+        # The event the bot made is the same countdown, never a second one.
+        choices = await emulator.autocomplete("countdown setup", "event", "")
+        assert f"server-event:{created.id}" not in {c["value"] for c in choices}
+        again = await emulator.slash(
+            "countdown setup", channel=world.announcements, event=f"server-event:{created.id}"
+        )
+        assert "Countdown to Heartstopper season 2" in visible_text(again)
+        assert [s.event_ref for s in await bot.store.guilds.for_guild(world.guild.id)] == [
+            PREMIERE_REF
+        ]
     events = [e for e in world.guild.scheduled_events.values() if e.id not in known]
     assert len(events) == 1
     assert events[0].location == "Netflix"

@@ -213,6 +213,30 @@ async def test_changes_made_while_the_bot_was_away_are_applied_at_start(
         }
 
 
+async def test_a_resumed_gateway_is_followed_by_a_check_with_discord(
+    emulator: Emulator, settings: Settings
+) -> None:
+    clock = Clock(START, speed=1)
+    world = world_at(emulator, clock)
+    listing = ("GET", f"/guilds/{world.guild.id}/scheduled-events")
+
+    def listings() -> int:
+        return sum((method, path) == listing for method, path, _ in emulator.requests)
+
+    async with running_bot(emulator, settings, clock=clock) as bot:
+        event = await emulator.create_scheduled_event(
+            world.guild, "Book club", START + timedelta(days=4)
+        )
+        ref = str(ServerEventRef(event.id))
+        await emulator.slash("countdown setup", channel=world.announcements, event=ref)
+        before = listings()
+        async with emulator.gateway_outage(4000):
+            await asyncio.sleep(0.2)
+        await wait_for(lambda: listings() > before, what="a check with Discord after RESUME")
+        assert "resume" in emulator.gateway_log
+        assert await pending_codes(bot, world.guild.id, ref)
+
+
 async def test_an_event_started_early_posts_its_moment_at_once_and_once(
     emulator: Emulator, settings: Settings
 ) -> None:
