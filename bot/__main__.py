@@ -1,4 +1,4 @@
-"""The `fanbot` command (`python -m bot`): run | local | sync | import | remove | check.
+"""The `fanbot` command (`python -m bot`): run | local | sync | import | remove | check | backup.
 
 With no subcommand it starts the bot on Discord when a token is configured, and the local
 playground otherwise, so `make run` just works on a fresh clone.
@@ -22,6 +22,7 @@ from bot.client import FanBot
 from bot.config import Settings, SettingsError
 from bot.endpoints import point_discord_at, silence_voice_warnings
 from bot.store import Pack, PackError, RemovedPack, Store, StoreError
+from bot.store.db import backup_database, human_size
 from bot.store.packs import declared_name, load_pack, pack_files
 
 log = logging.getLogger("bot")
@@ -184,6 +185,19 @@ def cmd_remove(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    """Copy the live database, consistently, to a new file (safe while the bot runs)."""
+    try:
+        backup = backup_database(settings.db_path, args.path, force=args.force)
+    except StoreError as exc:
+        return _fail(str(exc))
+    print(
+        f"backed up {settings.db_path} (schema {backup.schema}) to {backup.path}: "
+        f"{human_size(backup.size)}"
+    )
+    return EXIT_OK
+
+
 def cmd_local(settings: Settings, args: argparse.Namespace) -> int:
     """The playground: the emulator and the real bot in one process, with a console."""
     from bot.playground import run_playground
@@ -247,6 +261,12 @@ def build_parser() -> argparse.ArgumentParser:
     remove = sub.add_parser("remove", help="remove content packs from the database, by name")
     remove.add_argument("names", nargs="+", metavar="NAME", help="the pack's [pack] name")
     remove.set_defaults(func=cmd_remove)
+    backup = sub.add_parser(
+        "backup", help="copy the database to PATH, consistently, even while the bot runs"
+    )
+    backup.add_argument("path", type=Path, metavar="PATH", help="the new backup file")
+    backup.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    backup.set_defaults(func=cmd_backup)
     return parser
 
 
