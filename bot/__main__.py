@@ -23,7 +23,13 @@ from bot.config import Settings, SettingsError
 from bot.endpoints import point_discord_at, silence_voice_warnings
 from bot.store import Pack, PackError, RemovedPack, Store, StoreError
 from bot.store.db import backup_database, human_size
-from bot.store.packs import declared_name, load_pack, pack_files
+from bot.store.packs import (
+    cross_pack_problems,
+    declared_name,
+    load_pack,
+    no_packs_warning,
+    pack_files,
+)
 
 log = logging.getLogger("bot")
 
@@ -114,25 +120,62 @@ def _summary(pack: Pack) -> str:
     return f"{pack.title} v{pack.version}: {listed}"
 
 
+def pack_paths(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
+    """The pack files that `paths` name, as the bot reads them, and warnings.
+
+    A folder stands for its `*.toml` files (sorted by name, hidden files skipped), as the bot
+    reads FANBOT_CONTENT_DIR; a folder without any is a warning. A file named twice counts once.
+    """
+    files: list[Path] = []
+    seen: set[Path] = set()
+    warnings: list[str] = []
+    for path in paths:
+        found = pack_files(path) if path.is_dir() else [path]
+        if path.is_dir() and not found:
+            warnings.append(no_packs_warning(path))
+        for file in found:
+            if (key := file.resolve()) not in seen:
+                seen.add(key)
+                files.append(file)
+    return files, warnings
+
+
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
-    """Validate content packs without touching the database."""
+    """Validate content packs, files or folders, without touching the database.
+
+    Packs checked together must not clash: one `[pack] name` or one show's season in two
+    files is reported, naming both, as the bot would refuse them in one folder.
+    """
+    files, warnings = pack_paths(args.paths)
+    for warning in warnings:
+        print(f"fanbot: warning: {warning}", file=sys.stderr)
     failed = 0
-    for path in args.paths:
+    packs: list[Pack] = []
+    for path in files:
         try:
             pack = load_pack(path)
         except PackError as exc:
             failed += 1
             print(str(exc), file=sys.stderr)
             continue
+        packs.append(pack)
         print(f"ok: {path} ({_summary(pack)})")
+    for clash in cross_pack_problems(packs):
+        failed += 1
+        print(clash, file=sys.stderr)
     return EXIT_USAGE if failed else EXIT_OK
 
 
 async def _import(db_path: Path, paths: Sequence[Path]) -> int:
-    packs = [load_pack(path) for path in paths]
+    files, warnings = pack_paths(paths)
+    for warning in warnings:
+        print(f"fanbot: warning: {warning}", file=sys.stderr)
+    packs = [load_pack(path) for path in files]
+    if clashes := cross_pack_problems(packs):
+        raise PackError([*clashes, "nothing was imported"])
     store = await Store.open(db_path)
     try:
-        for path, pack in zip(paths, packs, strict=True):
+        for path, pack in zip(files, packs, strict=True):
             changed = await store.import_pack(pack)
             print(f"{'imported' if changed else 'unchanged'}: {path} into {db_path}")
     finally:
@@ -252,10 +295,12 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--clock-speed", type=_speed, help="virtual seconds per real second")
     local.set_defaults(func=cmd_local)
     sub.add_parser("sync", help="register the slash commands and exit").set_defaults(func=cmd_sync)
-    check = sub.add_parser("check", help="validate content packs")
+    check = sub.add_parser("check", help="validate content packs: files, or folders of them")
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     check.set_defaults(func=cmd_check)
-    imp = sub.add_parser("import", help="validate and import content packs")
+    imp = sub.add_parser(
+        "import", help="validate and import content packs: files, or folders of them"
+    )
     imp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     imp.set_defaults(func=cmd_import)
     remove = sub.add_parser("remove", help="remove content packs from the database, by name")

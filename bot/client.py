@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.errors import FanTree
 from bot.reminders.service import ReminderService
 from bot.store import Store
+from bot.store.packs import no_packs_warning, pack_files
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,8 @@ class FanBot(commands.AutoShardedBot):
         """Open the store, import what changed in the content packs, load cogs, sync."""
         self.store = await Store.open(self.settings.db_path, clock=self.clock)
         folder = self.settings.content_dir
+        if folder.is_dir() and not pack_files(folder):
+            log.warning("%s", no_packs_warning(folder))
         in_folder: set[str] = set()
         for name, changed in await self.store.import_dir(folder):
             log.info("content pack %s: %s", name, "imported" if changed else "unchanged")
