@@ -1,4 +1,4 @@
-"""The `fanbot` command (`python -m bot`): run | local | sync | import | remove | check.
+"""The `fanbot` command (`python -m bot`): run | local | sync | import | remove | check | backup.
 
 With no subcommand it starts the bot on Discord when a token is configured, and the local
 playground otherwise, so `make run` just works on a fresh clone.
@@ -19,22 +19,52 @@ import discord
 
 from bot import __version__
 from bot.client import FanBot
-from bot.config import Settings, SettingsError
+from bot.config import Settings, SettingsError, locate_env_file
 from bot.endpoints import point_discord_at, silence_voice_warnings
 from bot.store import Pack, PackError, RemovedPack, Store, StoreError
-from bot.store.packs import declared_name, load_pack, pack_files
+from bot.store.db import backup_database, human_size
+from bot.store.packs import (
+    cross_pack_problems,
+    declared_name,
+    load_pack,
+    no_packs_warning,
+    pack_files,
+)
 
 log = logging.getLogger("bot")
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
-NO_TOKEN = (
-    "fanbot: DISCORD_TOKEN is not set. Create a bot at "
-    "https://discord.com/developers/applications (Bot -> Reset Token) and put the token in "
-    ".env, or try the bot without Discord: `fanbot local`."
-)
+
+def no_token(settings: Settings) -> str:
+    """Why the bot cannot log in without a token, where it looked, and what to do."""
+    where = settings.env_file or ".env"
+    return (
+        f"DISCORD_TOKEN is not set (looked in {settings.looked_in()}). Create a bot at "
+        "https://discord.com/developers/applications (Bot -> Reset Token) and put the token "
+        f"in {where}, or try the bot without Discord: `fanbot local`."
+    )
+
+
+def content_folder_problem(settings: Settings) -> str | None:
+    """Why FANBOT_CONTENT_DIR cannot be used, checked before any database is created."""
+    folder = settings.content_dir.absolute()
+    if folder.is_dir():
+        return None
+    what = "is not a folder" if folder.exists() else "does not exist"
+    return (
+        f"the content folder {folder} {what} ({settings.origin('FANBOT_CONTENT_DIR')}); "
+        "point FANBOT_CONTENT_DIR at the folder of content packs"
+    )
+
+
+def no_database(settings: Settings, action: str) -> str:
+    """The database FANBOT_DB names is not there: where it looked, and that nothing happened."""
+    where = settings.origin("FANBOT_DB")
+    return f"there is no database at {settings.db_path.absolute()} ({where}): {action}"
 
 
 def configure_logging(level: str) -> None:
@@ -86,7 +116,9 @@ async def _run_bot(settings: Settings, *, sync_only: bool) -> int:
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Connect to Discord (or DISCORD_API_BASE / DISCORD_GATEWAY_URL) and serve."""
     if not settings.token:
-        return _fail(NO_TOKEN.removeprefix("fanbot: "))
+        return _fail(no_token(settings))
+    if problem := content_folder_problem(settings):
+        return _fail(problem)
     try:
         return asyncio.run(_run_bot(settings, sync_only=False))
     except KeyboardInterrupt:
@@ -96,7 +128,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
     """Register the slash commands and exit."""
     if not settings.token:
-        return _fail(NO_TOKEN.removeprefix("fanbot: "))
+        return _fail(no_token(settings))
+    if problem := content_folder_problem(settings):
+        return _fail(problem)
     return asyncio.run(_run_bot(settings, sync_only=True))
 
 
@@ -113,25 +147,56 @@ def _summary(pack: Pack) -> str:
     return f"{pack.title} v{pack.version}: {listed}"
 
 
+def pack_paths(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
+    """The pack files that `paths` name, as the bot reads them, and warnings.
+
+    A folder stands for its `*.toml` files (sorted by name, hidden files skipped), as the bot
+    reads FANBOT_CONTENT_DIR; a folder without any is a warning. A file named twice counts once.
+    """
+    files: list[Path] = []
+    seen: set[Path] = set()
+    warnings: list[str] = []
+    for path in paths:
+        found = pack_files(path) if path.is_dir() else [path]
+        if path.is_dir() and not found:
+            warnings.append(no_packs_warning(path))
+        for file in found:
+            if (key := file.resolve()) not in seen:
+                seen.add(key)
+                files.append(file)
+    return files, warnings
+
+
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
-    """Validate content packs without touching the database."""
+    """Validate content packs, files or folders, without touching the database.
+
+    Packs checked together must not clash: one `[pack] name` or one show's season in two
+    files is reported, naming both, as the bot would refuse them in one folder.
+    """
+    files, warnings = pack_paths(args.paths)
+    for warning in warnings:
+        print(f"fanbot: warning: {warning}", file=sys.stderr)
     failed = 0
-    for path in args.paths:
+    packs: list[Pack] = []
+    for path in files:
         try:
             pack = load_pack(path)
         except PackError as exc:
             failed += 1
             print(str(exc), file=sys.stderr)
             continue
+        packs.append(pack)
         print(f"ok: {path} ({_summary(pack)})")
+    for clash in cross_pack_problems(packs):
+        failed += 1
+        print(clash, file=sys.stderr)
     return EXIT_USAGE if failed else EXIT_OK
 
 
-async def _import(db_path: Path, paths: Sequence[Path]) -> int:
-    packs = [load_pack(path) for path in paths]
+async def _import(db_path: Path, files: Sequence[Path], packs: Sequence[Pack]) -> int:
     store = await Store.open(db_path)
     try:
-        for path, pack in zip(paths, packs, strict=True):
+        for path, pack in zip(files, packs, strict=True):
             changed = await store.import_pack(pack)
             print(f"{'imported' if changed else 'unchanged'}: {path} into {db_path}")
     finally:
@@ -140,11 +205,31 @@ async def _import(db_path: Path, paths: Sequence[Path]) -> int:
 
 
 def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
-    """Validate and import content packs into the database."""
+    """Validate and import content packs into the database.
+
+    Every pack is read and checked before the database is opened (or created). Each pack is
+    imported in its own transaction: Ctrl-C rolls back the one in progress.
+    """
     try:
-        return asyncio.run(_import(settings.db_path, args.paths))
-    except (PackError, StoreError) as exc:
+        files, warnings = pack_paths(args.paths)
+        for warning in warnings:
+            print(f"fanbot: warning: {warning}", file=sys.stderr)
+        packs = [load_pack(path) for path in files]
+        if clashes := cross_pack_problems(packs):
+            raise PackError([*clashes, "nothing was imported"])
+    except PackError as exc:
         return _fail(str(exc))
+    except KeyboardInterrupt:
+        return _fail("interrupted while reading the packs; nothing was imported", EXIT_INTERRUPTED)
+    try:
+        return asyncio.run(_import(settings.db_path, files, packs))
+    except StoreError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return _fail(
+            "interrupted; the pack being imported was rolled back, those listed above are in",
+            EXIT_INTERRUPTED,
+        )
 
 
 async def _remove(db_path: Path, names: Sequence[str]) -> list[RemovedPack]:
@@ -167,7 +252,7 @@ def cmd_remove(settings: Settings, args: argparse.Namespace) -> int:
     if kept_files:
         return _fail("; ".join(kept_files) + "; nothing was removed")
     if not settings.db_path.exists():
-        return _fail(f"there is no database at {settings.db_path}: nothing to remove")
+        return _fail(no_database(settings, "nothing to remove"))
     try:
         removed = asyncio.run(_remove(settings.db_path, args.names))
     except StoreError as exc:
@@ -184,10 +269,27 @@ def cmd_remove(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    """Copy the live database, consistently, to a new file (safe while the bot runs)."""
+    if not settings.db_path.exists():
+        return _fail(no_database(settings, "nothing to back up"))
+    try:
+        backup = backup_database(settings.db_path, args.path, force=args.force)
+    except StoreError as exc:
+        return _fail(str(exc))
+    print(
+        f"backed up {settings.db_path} (schema {backup.schema}) to {backup.path}: "
+        f"{human_size(backup.size)}"
+    )
+    return EXIT_OK
+
+
 def cmd_local(settings: Settings, args: argparse.Namespace) -> int:
     """The playground: the emulator and the real bot in one process, with a console."""
     from bot.playground import run_playground
 
+    if problem := content_folder_problem(settings):
+        return _fail(problem)
     if settings.log_level != "DEBUG":  # keep the console readable: problems only
         logging.getLogger().setLevel(logging.WARNING)
     if args.clock_start is not None or args.clock_speed is not None:
@@ -226,9 +328,18 @@ def build_parser() -> argparse.ArgumentParser:
         prog="fanbot", description="A Discord bot for TV-show fan communities."
     )
     parser.add_argument("--version", action="version", version=f"fanbot {__version__}")
+    env_help = "read settings from this env file (default: FANBOT_ENV_FILE, else ./.env)"
+    parser.add_argument("--env-file", metavar="PATH", help=env_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("run", help="connect to Discord and serve").set_defaults(func=cmd_run)
-    local = sub.add_parser("local", help="try the bot on the built-in Discord emulator")
+    # `fanbot run --env-file X` as well as `fanbot --env-file X run`.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--env-file", metavar="PATH", default=argparse.SUPPRESS, help=env_help)
+    sub.add_parser("run", parents=[common], help="connect to Discord and serve").set_defaults(
+        func=cmd_run
+    )
+    local = sub.add_parser(
+        "local", parents=[common], help="try the bot on the built-in Discord emulator"
+    )
     local.add_argument(
         "--script", metavar="FILE", help="run the commands in FILE ('-' for stdin) and exit"
     )
@@ -237,16 +348,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     local.add_argument("--clock-speed", type=_speed, help="virtual seconds per real second")
     local.set_defaults(func=cmd_local)
-    sub.add_parser("sync", help="register the slash commands and exit").set_defaults(func=cmd_sync)
-    check = sub.add_parser("check", help="validate content packs")
+    sub.add_parser(
+        "sync", parents=[common], help="register the slash commands and exit"
+    ).set_defaults(func=cmd_sync)
+    check = sub.add_parser(
+        "check", parents=[common], help="validate content packs: files, or folders of them"
+    )
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     check.set_defaults(func=cmd_check)
-    imp = sub.add_parser("import", help="validate and import content packs")
+    imp = sub.add_parser(
+        "import",
+        parents=[common],
+        help="validate and import content packs: files, or folders of them",
+    )
     imp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     imp.set_defaults(func=cmd_import)
-    remove = sub.add_parser("remove", help="remove content packs from the database, by name")
+    remove = sub.add_parser(
+        "remove", parents=[common], help="remove content packs from the database, by name"
+    )
     remove.add_argument("names", nargs="+", metavar="NAME", help="the pack's [pack] name")
     remove.set_defaults(func=cmd_remove)
+    backup = sub.add_parser(
+        "backup",
+        parents=[common],
+        help="copy the database to PATH, consistently, even while the bot runs",
+    )
+    backup.add_argument("path", type=Path, metavar="PATH", help="the new backup file")
+    backup.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    backup.set_defaults(func=cmd_backup)
     return parser
 
 
@@ -254,14 +383,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `fanbot` console script."""
     args = build_parser().parse_args(argv)
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(env_file=locate_env_file(args.env_file))
     except SettingsError as exc:
         return _fail(str(exc))
     configure_logging(settings.log_level)
     if args.command is None:
         args.func = cmd_run if settings.token else cmd_local
         args.script = args.clock_start = args.clock_speed = None
-    result: int = args.func(settings, args)
+    try:
+        result: int = args.func(settings, args)
+    except KeyboardInterrupt:
+        return _fail("interrupted", EXIT_INTERRUPTED)
     return result
 
 

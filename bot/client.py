@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.errors import FanTree
 from bot.reminders.service import ReminderService
 from bot.store import Store
+from bot.store.packs import load_dir, no_packs_warning
 
 log = logging.getLogger(__name__)
 
@@ -91,10 +92,13 @@ class FanBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         """Open the store, import what changed in the content packs, load cogs, sync."""
-        self.store = await Store.open(self.settings.db_path, clock=self.clock)
         folder = self.settings.content_dir
+        packs = load_dir(folder)  # every pack checked before the database is even opened
+        if not packs:
+            log.warning("%s", no_packs_warning(folder))
+        self.store = await Store.open(self.settings.db_path, clock=self.clock)
         in_folder: set[str] = set()
-        for name, changed in await self.store.import_dir(folder):
+        for name, changed in await self.store.import_packs(packs):
             log.info("content pack %s: %s", name, "imported" if changed else "unchanged")
             in_folder.add(name)
         for pack in await self.store.content.packs():

@@ -1,7 +1,9 @@
-"""Settings, read once from the environment (and a `.env` file beside the working directory).
+"""Settings, read once from the environment and an env file.
 
-Every setting is documented with its default in `.env.example`. The token is wrapped in
-`Secret` so it can never reach a log line or a traceback by accident.
+The env file is `.env` in the working directory, or the file `--env-file` or FANBOT_ENV_FILE
+names. Every setting is documented with its default in `.env.example`. The token is wrapped in
+`Secret` so it can never reach a log line or a traceback by accident. Relative paths written
+in the env file are read from the env file's folder, so one file works from anywhere.
 """
 
 from __future__ import annotations
@@ -12,11 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
 DEFAULT_DB = Path("data/fanbot.sqlite3")
 DEFAULT_CONTENT_DIR = Path("data/content")
+ENV_FILE_VAR = "FANBOT_ENV_FILE"
+# Settings that name files or folders: relative values in an env file are read from its folder.
+PATH_SETTINGS = ("FANBOT_DB", "FANBOT_CONTENT_DIR")
 
 
 class SettingsError(ValueError):
@@ -71,6 +77,21 @@ def _parse_int(name: str, raw: str) -> int:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+
+
+def _parse_url(name: str, raw: str | None, schemes: tuple[str, ...], example: str) -> str | None:
+    if raw is None:
+        return None
+    try:
+        parts = urlsplit(raw)
+        valid = parts.scheme in schemes and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        valid = False
+    if not valid:
+        kinds = " or ".join(f"{scheme}://" for scheme in schemes)
+        raise SettingsError(f"{name}={raw!r} is not a URL starting with {kinds}, e.g. {example}")
+    return raw
 
 
 def _parse_shards(
@@ -131,19 +152,54 @@ class Settings:
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
 
+    env_file: Path | None = None
+    from_file: frozenset[str] = frozenset()
+    from_environment: frozenset[str] = frozenset()
+
     @classmethod
     def from_env(
         cls, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
     ) -> Settings:
-        """Read settings from `environ` (default: the process environment) over `env_file`."""
+        """Read settings from `environ` (default: the process environment) over `env_file`.
+
+        A missing `env_file` is no error (see `locate_env_file` for one that must exist).
+        """
+        environ = os.environ if environ is None else environ
+        env_file = env_file.resolve() if env_file is not None else None
         values: dict[str, str] = {}
         if env_file is not None and env_file.is_file():
             values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-        values.update(os.environ if environ is None else environ)
+        from_file = frozenset(k for k, v in values.items() if v.strip() and not environ.get(k))
+        values.update(environ)
+        from_environment = frozenset(
+            k for k, v in environ.items() if k.startswith(("FANBOT_", "DISCORD_")) and v.strip()
+        )
+        try:
+            return replace(
+                cls._parse(values, env_file, from_file), from_environment=from_environment
+            )
+        except SettingsError as exc:
+            name = str(exc).partition("=")[0]
+            if env_file is not None and name in from_file:
+                raise SettingsError(f"{exc} (set in {env_file})") from None
+            raise
 
+    @classmethod
+    def _parse(
+        cls, values: Mapping[str, str], env_file: Path | None, from_file: frozenset[str]
+    ) -> Settings:
         def get(name: str) -> str | None:
             raw = values.get(name, "").strip()
             return raw or None
+
+        def path(name: str, default: Path) -> Path:
+            raw = get(name)
+            if raw is None:
+                return default
+            value = Path(raw).expanduser()
+            if env_file is not None and name in from_file and not value.is_absolute():
+                value = env_file.parent / value
+            return value
 
         level = (get("FANBOT_LOG_LEVEL") or "INFO").upper()
         if level not in logging.getLevelNamesMapping():
@@ -153,14 +209,32 @@ class Settings:
         clock_speed = get("FANBOT_CLOCK_SPEED")
         rate = get("FANBOT_GLOBAL_RATE_LIMIT")
         shard_count, shard_ids = _parse_shards(get("FANBOT_SHARD_COUNT"), get("FANBOT_SHARD_IDS"))
+        db_path = path("FANBOT_DB", DEFAULT_DB)
+        if db_path.is_dir():
+            raise SettingsError(
+                f"FANBOT_DB={get('FANBOT_DB') or str(db_path)!r} is a folder; it must name the "
+                f"database file, e.g. {db_path / 'fanbot.sqlite3'}"
+            )
+        api_base = _parse_url(
+            "DISCORD_API_BASE",
+            get("DISCORD_API_BASE"),
+            ("http", "https"),
+            "http://127.0.0.1:8080/api/v10",
+        )
+        gateway_url = _parse_url(
+            "DISCORD_GATEWAY_URL",
+            get("DISCORD_GATEWAY_URL"),
+            ("ws", "wss"),
+            "ws://127.0.0.1:8080/gateway",
+        )
         return cls(
             token=Secret(get("DISCORD_TOKEN") or ""),
-            db_path=Path(get("FANBOT_DB") or DEFAULT_DB),
-            content_dir=Path(get("FANBOT_CONTENT_DIR") or DEFAULT_CONTENT_DIR),
+            db_path=db_path,
+            content_dir=path("FANBOT_CONTENT_DIR", DEFAULT_CONTENT_DIR),
             dev_guild=_parse_int("FANBOT_DEV_GUILD", dev_guild) if dev_guild else None,
             log_level=level,
-            api_base=(get("DISCORD_API_BASE") or "").rstrip("/") or None,
-            gateway_url=get("DISCORD_GATEWAY_URL"),
+            api_base=(api_base or "").rstrip("/") or None,
+            gateway_url=gateway_url,
             clock_start=_parse_datetime("FANBOT_CLOCK_START", clock_start) if clock_start else None,
             clock_speed=(
                 _parse_float("FANBOT_CLOCK_SPEED", clock_speed, minimum=0.001)
@@ -172,7 +246,24 @@ class Settings:
             ),
             shard_count=shard_count,
             shard_ids=shard_ids,
+            env_file=env_file,
+            from_file=from_file,
         )
+
+    def looked_in(self, joiner: str = "and") -> str:
+        """Where settings were read from, for "not set" messages: "the environment and …"."""
+        if self.env_file is None:
+            return "the environment"
+        missing = "" if self.env_file.is_file() else ", which does not exist"
+        return f"the environment {joiner} {self.env_file}{missing}"
+
+    def origin(self, name: str) -> str:
+        """Where the value of setting `name` came from, for "not found" messages."""
+        if name in self.from_file:
+            return f"{name} from {self.env_file}"
+        if name in self.from_environment:
+            return f"{name} from the environment"
+        return f"the default: {name} is not set in {self.looked_in('or')}"
 
     def with_clock(self, start: datetime | None, speed: float | None) -> Settings:
         """These settings with the virtual clock's start and/or speed overridden."""
@@ -181,3 +272,22 @@ class Settings:
             clock_start=start if start is not None else self.clock_start,
             clock_speed=speed if speed is not None else self.clock_speed,
         )
+
+
+def locate_env_file(option: str | None, environ: Mapping[str, str] | None = None) -> Path:
+    """The env file to read: `--env-file`, else FANBOT_ENV_FILE, else `.env` (may be absent).
+
+    A file named by the option or the variable must exist: `SettingsError` otherwise.
+    """
+    environ = os.environ if environ is None else environ
+    if option is not None:
+        named, what = option, f"--env-file {option}"
+    elif raw := environ.get(ENV_FILE_VAR, "").strip():
+        named, what = raw, f"{ENV_FILE_VAR}={raw}"
+    else:
+        return Path(".env").resolve()
+    path = Path(named).expanduser().resolve()
+    if not path.is_file():
+        reason = "is a folder" if path.is_dir() else "does not exist"
+        raise SettingsError(f"{what}: {path} {reason}; name the env file (see .env.example)")
+    return path

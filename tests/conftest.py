@@ -12,8 +12,8 @@ import pytest
 from bot.client import FanBot
 from bot.config import Settings
 from bot.emulator import DemoWorld, Emulator, populate_demo_world
-from bot.emulator.contract import SPEC_ENV, contract_from_env
 from bot.local import running_bot
+from tests.contract import SPEC_ENV, SpecMissingError, contract_from_env
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED_CONTENT = REPO / "data" / "content"
@@ -27,10 +27,17 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        contract_from_env()
+    except SpecMissingError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
 def pytest_report_header() -> str:
     contract = contract_from_env()
     if contract is None:
-        return f"contract: {SPEC_ENV} not set or missing: REST bodies are NOT checked"
+        return f"contract: {SPEC_ENV}=off: REST bodies are NOT checked"
     return f"contract: every REST body is checked against {contract.source}"
 
 
@@ -38,7 +45,8 @@ def pytest_report_header() -> str:
 async def emulator() -> AsyncIterator[Emulator]:
     """A started emulator; the test fails if the bot broke any of Discord's rules.
 
-    With DISCORD_OPENAPI_SPEC set, every REST body must also match Discord's API description.
+    Every REST body must also match Discord's API description (tests/discord-api-spec/,
+    or DISCORD_OPENAPI_SPEC; `off` skips that check).
     """
     emu = Emulator(contract=contract_from_env())
     await emu.start()

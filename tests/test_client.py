@@ -32,7 +32,10 @@ async def test_a_served_pack_without_a_file_is_pointed_out(
         async with running_bot(emulator, settings):
             reply = await emulator.slash("premiere")
     assert "Heartstopper season 2" in visible_text(reply)  # still served until removed
-    [warning] = [r.getMessage() for r in caplog.records if r.name == "bot.client"]
+    [no_packs, warning] = [r.getMessage() for r in caplog.records if r.name == "bot.client"]
+    assert (
+        no_packs == f"{empty} holds no content packs (no *.toml files): no show is loaded from it"
+    )
     assert f"has no file in {empty}" in warning
     assert "`fanbot remove heartstopper-s2`" in warning
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Secret, Settings, SettingsError
+from bot.config import Secret, Settings, SettingsError, locate_env_file
 
 
 def test_defaults_without_environment(tmp_path: Path) -> None:
@@ -61,3 +61,27 @@ def test_the_token_never_shows(caplog: pytest.LogCaptureFixture) -> None:
     assert "sekrit" not in repr(settings)
     assert "sekrit" not in f"{settings.token}"
     assert repr(Secret("")) == "Secret('')"
+
+
+def test_relative_paths_in_the_env_file_are_read_from_its_folder(tmp_path: Path) -> None:
+    env_file = tmp_path / "conf" / "bot.env"
+    env_file.parent.mkdir()
+    env_file.write_text("FANBOT_DB=state/bot.sqlite3\nFANBOT_CONTENT_DIR=packs\n", encoding="utf-8")
+    settings = Settings.from_env({}, env_file=env_file)
+    assert settings.db_path == tmp_path / "conf" / "state" / "bot.sqlite3"
+    assert settings.content_dir == tmp_path / "conf" / "packs"
+    # A relative path from the environment is read from the working directory, as always.
+    settings = Settings.from_env({"FANBOT_DB": "here.sqlite3"}, env_file=env_file)
+    assert settings.db_path == Path("here.sqlite3")
+    assert settings.origin("FANBOT_DB") == "FANBOT_DB from the environment"
+    assert settings.origin("FANBOT_CONTENT_DIR") == f"FANBOT_CONTENT_DIR from {env_file}"
+
+
+def test_locate_env_file(tmp_path: Path) -> None:
+    env_file = tmp_path / "x.env"
+    env_file.write_text("", encoding="utf-8")
+    assert locate_env_file(str(env_file), {}) == env_file
+    assert locate_env_file(None, {"FANBOT_ENV_FILE": str(env_file)}) == env_file
+    assert locate_env_file(None, {}) == Path(".env").resolve()
+    with pytest.raises(SettingsError, match="does not exist"):
+        locate_env_file(str(tmp_path / "nope.env"), {"FANBOT_ENV_FILE": str(env_file)})

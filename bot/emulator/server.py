@@ -70,7 +70,7 @@ from bot.emulator.state import (
 )
 
 if TYPE_CHECKING:
-    from bot.emulator.contract import Contract  # jsonschema: a test dependency only
+    from bot.emulator.contract import RequestContract
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class Emulator(RestHandlers):
         global_rate_limit: float | None = None,
         max_guilds_per_shard: int = 2500,
         route_limit: tuple[int, float] = (50, 1.0),
-        contract: Contract | None = None,
+        contract: RequestContract | None = None,
         identify_interval: float = 0.0,
         clock: Callable[[], datetime] | None = None,
     ) -> None:

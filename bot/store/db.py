@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator
@@ -12,6 +14,8 @@ from importlib import resources
 from pathlib import Path
 
 import aiosqlite
+
+log = logging.getLogger(__name__)
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 # sqlite3.OperationalError messages that are about the file, not about our SQL.
@@ -50,6 +54,72 @@ def load_migrations() -> list[Migration]:
                 f"migration {migration.name} is out of sequence: expected number {expected:04d}"
             )
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class Backup:
+    """A finished copy of a database: where, how big, at which schema version."""
+
+    path: Path
+    size: int
+    schema: int
+
+
+def backup_database(source: Path, target: Path, *, force: bool = False) -> Backup:
+    """Copy the database at `source` to `target` with SQLite's online backup API.
+
+    Safe while the bot runs and writes: the copy is one consistent snapshot (in WAL mode the
+    file alone is not, since recent commits may still be in `-wal`). The copy is written
+    beside `target` under a temporary name, checked, switched to a single-file journal and
+    only then renamed into place, so `target` is never half-written. An existing `target`
+    is replaced only with `force`.
+    """
+    if not source.is_file():
+        raise StoreError(f"there is no database at {source}: nothing to back up")
+    if target.is_dir():
+        raise StoreError(f"{target} is a folder: name the backup file, e.g. {target / 'x.bak'}")
+    if target.exists() and not force:
+        raise StoreError(f"{target} already exists: choose another name, or add --force")
+    if target.resolve() == source.resolve():
+        raise StoreError(f"{target} is the database itself: choose another name")
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    try:
+        src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=rw", uri=True, timeout=5.0)
+        try:
+            dst = sqlite3.connect(partial)
+            try:
+                src.backup(dst)  # one step: a single read transaction, a consistent snapshot
+                dst.execute("PRAGMA journal_mode = DELETE")
+                (verdict,) = dst.execute("PRAGMA quick_check").fetchone()
+                (schema,) = dst.execute("PRAGMA user_version").fetchone()
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        if verdict != "ok":
+            raise StoreError(f"the copy of {source} failed SQLite's check ({verdict})")
+        partial.replace(target)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot back up {source} to {target}: {exc}") from exc
+    except OSError as exc:
+        raise StoreError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    finally:
+        partial.unlink(missing_ok=True)
+    return Backup(target, target.stat().st_size, int(schema))
+
+
+def pre_migration_backup_path(db_path: Path, version: int) -> Path:
+    """Where the copy kept before migrating `db_path` to schema `version` goes.
+
+    `fanbot.sqlite3.before-v5.bak` beside the database; if that name is taken (an earlier,
+    interrupted upgrade), the next free `….before-v5.1.bak`, so no older copy is lost.
+    """
+    candidate = db_path.with_name(f"{db_path.name}.before-v{version}.bak")
+    n = 0
+    while candidate.exists():
+        n += 1
+        candidate = db_path.with_name(f"{db_path.name}.before-v{version}.{n}.bak")
+    return candidate
 
 
 def _is_memory(path: str) -> bool:
@@ -157,6 +227,8 @@ class Database:
                 f"database {self.path} was written by a newer fanbot (schema {current}, "
                 f"this one knows {known}); upgrade fanbot or point FANBOT_DB elsewhere"
             )
+        if 0 < current < known and not _is_memory(self.path):
+            await self._backup_before_migrating(current, known)
         for migration in migrations[current:]:
             script = (
                 f"BEGIN IMMEDIATE;\n{migration.sql}\n"
@@ -170,3 +242,35 @@ class Database:
                 raise StoreError(
                     f"database {self.path}: migration {migration.name} failed: {exc}"
                 ) from exc
+
+    async def _backup_before_migrating(self, current: int, target: int) -> None:
+        """Keep a copy of the database as it is before migrations touch it."""
+        db_path = Path(self.path)
+        where = pre_migration_backup_path(db_path, target)
+        try:
+            backup = await asyncio.to_thread(backup_database, db_path, where)
+        except StoreError as exc:
+            raise StoreError(
+                f"database {self.path} needs migrating from schema {current} to {target}, "
+                f"but the backup kept before migrating failed: {exc}. Nothing was changed"
+            ) from exc
+        log.warning(
+            "database %s is at schema %d; migrating it to %d. A copy as it was is kept at %s (%s)",
+            self.path,
+            current,
+            target,
+            backup.path,
+            human_size(backup.size),
+        )
+
+
+def human_size(size: int) -> str:
+    """A byte count as people read it: 812 bytes, 40.0 KiB, 3.2 MiB."""
+    if size < 1024:
+        return f"{size} bytes"
+    value = float(size)
+    for unit in ("KiB", "MiB", "GiB"):
+        value /= 1024
+        if value < 1024 or unit == "GiB":
+            break
+    return f"{value:.1f} {unit}"

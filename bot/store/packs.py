@@ -806,6 +806,11 @@ def pack_files(folder: Path) -> list[Path]:
     return [p for p in sorted(folder.glob("*.toml")) if not p.name.startswith(".")]
 
 
+def no_packs_warning(folder: Path) -> str:
+    """What to say of a content folder that holds no pack file."""
+    return f"{folder} holds no content packs (no *.toml files): no show is loaded from it"
+
+
 def declared_name(path: Path) -> str | None:
     """The `[pack] name` a file declares, without validating the rest (None if unreadable)."""
     try:

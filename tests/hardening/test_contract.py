@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import timedelta
 
 import aiohttp
@@ -11,9 +13,17 @@ import pytest
 from bot.clock import Clock
 from bot.config import Settings
 from bot.emulator import Emulator, RuleBreach, populate_demo_world
-from bot.emulator.contract import SPEC_ENV, Contract, contract_from_env
 from bot.local import running_bot
 from tests.cogs.countdown_helpers import PREMIERE
+from tests.conftest import REPO
+from tests.contract import (
+    SPEC_ENV,
+    VENDORED_SPEC,
+    Contract,
+    SpecMissingError,
+    contract_from_env,
+    spec_path,
+)
 
 SNOWFLAKE = {"type": "string", "pattern": "^(0|[1-9][0-9]*)$"}
 TINY_SPEC = {
@@ -59,10 +69,35 @@ TINY_SPEC = {
 def real_contract() -> Contract:
     contract = contract_from_env()
     if contract is None:
-        pytest.skip(
-            f"{SPEC_ENV} is not set (or the file is missing): the contract check is skipped"
-        )
+        pytest.skip(f"{SPEC_ENV}=off: the contract check is skipped")
     return contract
+
+
+def test_by_default_the_vendored_description_is_the_contract(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(SPEC_ENV, raising=False)
+    assert spec_path() == VENDORED_SPEC
+    assert VENDORED_SPEC.is_file()
+    assert (VENDORED_SPEC.parent / "LICENSE").is_file()
+    monkeypatch.setenv(SPEC_ENV, "off")
+    assert spec_path() is None
+    monkeypatch.setenv(SPEC_ENV, str(VENDORED_SPEC.parent / "nowhere.json"))
+    with pytest.raises(SpecMissingError, match="names no file"):
+        spec_path()
+
+
+def test_the_shipped_package_imports_no_test_dependency() -> None:
+    code = (
+        "import sys, bot.__main__, bot.client, bot.local, bot.emulator, bot.emulator.server, "
+        "bot.playground, cogs.cast, cogs.countdown, cogs.meta, cogs.plot\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'jsonschema', 'referencing', 'pytest', 'hypothesis', 'tests'}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
 
 
 def test_a_body_that_breaks_the_schema_names_route_and_place() -> None:
