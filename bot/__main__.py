@@ -105,7 +105,10 @@ async def _run_bot(settings: Settings, *, sync_only: bool) -> int:
             "(Bot -> Reset Token) and update .env."
         )
     except discord.PrivilegedIntentsRequired:
-        return _fail("Discord refused the gateway intents; fanbot needs only the guilds intent.")
+        return _fail(
+            "Discord refused the gateway intents; fanbot needs only the guilds and "
+            "scheduled events intents, neither of them privileged."
+        )
     except (PackError, StoreError) as exc:
         return _fail(str(exc))
     except (OSError, discord.GatewayNotFound, discord.HTTPException) as exc:

@@ -406,8 +406,8 @@ def countdown_state(target: Target, subscription: Subscription, now: datetime) -
     if subscription.status == "paused":
         return f"Paused: {subscription.pause_reason or 'no reason recorded'}"
     if target.state == "completed" or (target.starts_at is not None and target.starts_at <= now):
-        started = f" {timestamp(target.starts_at, 'R')}" if target.starts_at else ""
-        return f"Finished: it started{started}"
+        when = f" {timestamp(target.starts_at, 'R')}" if target.starts_at else ""
+        return f"Finished: its time came{when}"
     return "Active"
 
 

@@ -21,7 +21,6 @@ from bot.errors import UserFacingError
 from bot.reminders.milestones import (
     DEFAULT_DAILY_DAYS,
     MAX_DAILY_DAYS,
-    Milestone,
     MilestoneError,
     canonical,
     read_milestones,
@@ -207,6 +206,9 @@ class Countdown(commands.GroupCog, group_name="countdown"):
                 await guild.fetch_scheduled_event(subscription.scheduled_event_id)
             except discord.NotFound:
                 pass  # deleted by someone: make a new one
+            except discord.HTTPException as exc:
+                log.warning("could not check the server event in %s: %s", guild.id, exc)
+                return f"I couldn't check the server event I made before ({exc.status})."
             else:
                 return None
         platform = event.platform or season.platform or "online"
@@ -275,6 +277,8 @@ class Countdown(commands.GroupCog, group_name="countdown"):
     ) -> None:
         """Start (or change) a countdown; what you leave out stays as it was."""
         guild = _where(interaction)
+        # Picking a server event asks Discord for it: answer "thinking" first (3 s limit).
+        await interaction.response.defer(ephemeral=True, thinking=True)
         now = self.bot.clock.now()
         picked = await self.picker.pick(guild, event, now)
         self._check_target(guild, picked, now)
@@ -306,7 +310,6 @@ class Countdown(commands.GroupCog, group_name="countdown"):
         kept_role = guild.get_role(role_id) if role_id is not None else None
         if kept_role is not None:
             self._check_role(guild, post_in, kept_role)
-        await interaction.response.defer(ephemeral=True, thinking=True)
         if picked.record is not None:
             await self.bot.store.server_events.save(picked.record)
             self.bot.reminders.follow(guild.id)
@@ -318,11 +321,14 @@ class Countdown(commands.GroupCog, group_name="countdown"):
             milestones=canonical(chosen),
             now=now,
         )
-        await self.bot.reminders.plan(subscription)
+        planned = await self.bot.reminders.plan(subscription)
+        if picked.record is not None:
+            await self.bot.reminders.catch_up(guild, picked.record.event_id)
         await self.bot.reminders.reschedule()
         problem = await self._ensure_server_event(guild, subscription, picked)
         subscription = await guilds.get(guild.id, ref) or subscription
-        notes = self._setup_notes(before, subscription, chosen, repeats, target.starts_at, now)
+        past = [p.milestone for p in planned if p.due_at <= now and not p.late_ok]
+        notes = self._setup_notes(before, subscription, past, repeats)
         if problem:
             notes.append(problem)
         log.info(
@@ -337,12 +343,7 @@ class Countdown(commands.GroupCog, group_name="countdown"):
 
     @staticmethod
     def _setup_notes(
-        before: Subscription | None,
-        after: Subscription,
-        chosen: list[Milestone],
-        repeats: list[str],
-        starts_at: datetime,
-        now: datetime,
+        before: Subscription | None, after: Subscription, past: list[str], repeats: list[str]
     ) -> list[str]:
         """What a setup changed, and what the admin should know about their milestones."""
         if before is None:
@@ -360,7 +361,6 @@ class Countdown(commands.GroupCog, group_name="countdown"):
             if before.milestones != after.milestones:
                 changes.append(f"milestones are now {after.milestones.replace(',', ', ')}")
             notes = [f"Countdown updated: {_listing(changes)}." if changes else "Nothing changed."]
-        past = [m.code for m in chosen if starts_at - m.lead <= now]
         if past and (before is None or before.milestones != after.milestones):
             notes.append(
                 f"{_listing(past)} {'is' if len(past) == 1 else 'are'} already past, so "

@@ -154,30 +154,47 @@ class EventPicker:
         )
 
     async def _by_name(self, guild: discord.Guild, typed: str, now: datetime) -> Picked:
-        """A server event's name, a show's name or a pack event's label, as typed."""
+        """A server event's name, a pack event's label or a show's name, as typed.
+
+        An exact name wins over a show's name, which wins over part of a name; two upcoming
+        server events of one name are ambiguous, and the answer says so.
+        """
         wanted = fold(typed)
-        server = await self._server_events(guild)
-        for matches in (
-            [e for e in server if fold(e.name) == wanted],
-            [e for e in server if wanted in fold(e.name)],
-        ):
-            if len(matches) == 1:
-                return await self._server_event(guild, matches[0].id, now)
+        server = [
+            e
+            for e in await self._server_events(guild)
+            if e.status in (discord.EventStatus.scheduled, discord.EventStatus.active)
+        ]
+        exact = [e for e in server if fold(e.name) == wanted]
+        if exact:
+            return await self._one_of(guild, exact, typed, now)
         packs = await self.pack_events()
         for season, event in packs:
             if fold(f"{season.label}: {event.title}") == wanted:
                 return Picked(pack_target(season, event), season, event)
         show = await self.bot.store.content.season_by_choice(typed)
-        if show is not None:
-            dated = sorted(
-                (e for s, e in packs if s.id == show.id and e.starts_at),
-                key=lambda e: e.starts_at or now,
-            )
+        dated = sorted(
+            (e for s, e in packs if show is not None and s.id == show.id and e.starts_at),
+            key=lambda e: e.starts_at or now,
+        )
+        if show is not None and dated:  # its next dated event, or its latest (refused as past)
             upcoming = [e for e in dated if e.starts_at and e.starts_at > now]
-            if dated:  # its next dated event, or (all past) its latest, to be refused as past
-                chosen = upcoming[0] if upcoming else dated[-1]
-                return Picked(pack_target(show, chosen), show, chosen)
+            chosen = upcoming[0] if upcoming else dated[-1]
+            return Picked(pack_target(show, chosen), show, chosen)
+        partial = [e for e in server if wanted and wanted in fold(e.name)]
+        if partial:
+            return await self._one_of(guild, partial, typed, now)
         raise UserFacingError(
             f"I don't know an event called “{render.echo(typed)}” here. Pick one from the list "
             "(it offers this server's upcoming events and the shows' dated events)."
         )
+
+    async def _one_of(
+        self, guild: discord.Guild, matches: list[discord.ScheduledEvent], typed: str, now: datetime
+    ) -> Picked:
+        if len(matches) > 1:
+            raise UserFacingError(
+                f"{len(matches)} of this server's events match “{render.echo(typed)}”. "
+                "Pick the one you mean from the list: it shows each one's date."
+            )
+        return await self._server_event(guild, matches[0].id, now)

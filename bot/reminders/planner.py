@@ -1,24 +1,24 @@
 """What a subscription wants posted: one outbox row per milestone and per daily post.
 
-Daily "N days to go" posts use APScheduler's CronTrigger only to compute their times (a
-local time of day in an IANA zone, correct across daylight-saving changes); the times then
-go into the outbox like every other reminder, so they too are posted exactly once and
-survive restarts. `days: N` means a post on each of the N calendar days before the event's
-day, and one on the day itself when the daily time comes before the event.
+Daily "N days to go" posts are a local time of day in an IANA zone, computed with zoneinfo
+for each calendar day (correct across daylight-saving changes); the times then go into the
+outbox like every other reminder, so they too are posted exactly once and survive restarts.
+`days: N` means a post on each of the N calendar days before the event's day, and one on the
+day itself when the daily time comes before the event.
 
 One post a day: with daily posts on, a milestone and a daily post never both go out on one
-local day. A milestone of whole days ("7d", "2w") that falls on a day with a daily post is
-posted at that day's daily time, in the milestone's words, instead of the daily post. A
-milestone of hours or minutes ("1h", "0") keeps its exact time, since its words say it, and
-the daily post of its day is dropped. Milestones among themselves are the admin's choice.
+local day. A milestone of whole days ("7d", "2w": that many calendar days before the event's
+day) that falls on a day with a daily post is posted at that day's daily time, in the
+milestone's words, instead of the daily post (unless that time has already gone by when the
+daily posts are turned on: then the milestone keeps its own time). A milestone of hours or
+minutes ("1h", "0") keeps its exact time, since its words say it, and the daily post of its
+day is dropped. Milestones among themselves are the admin's choice.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from apscheduler.triggers.cron import CronTrigger
 
 from bot.reminders.milestones import (
     DAILY_PREFIX,
@@ -61,19 +61,20 @@ def daily_times(
 
     The code counts the calendar days left in the guild's zone ("daily:9"), so each
     "N days to go" is posted once even if the event moves. The event's own day has a post
-    ("daily:0") only when the daily time comes before the event.
+    ("daily:0") only when the daily time comes before the event. A time that a clock
+    change skips (02:30 on a spring-forward night) is read with the offset before the
+    change, so it moves on by an hour rather than being lost; one that happens twice (01:30
+    on an autumn night) is the first of the two.
     """
     hour, minute = parse_daily_time(time_text)
     zone = parse_zone(zone_name)
-    trigger = CronTrigger(hour=hour, minute=minute, timezone=zone)
     event_day = starts_at.astimezone(zone).date()
-    first = datetime.combine(event_day - timedelta(days=days), time(0), zone)
     moments: list[tuple[str, datetime]] = []
-    fire = trigger.get_next_fire_time(None, first)
-    while fire is not None and fire < starts_at:
-        days_left = (event_day - fire.astimezone(zone).date()).days
-        moments.append((f"{DAILY_PREFIX}{days_left}", fire.astimezone(UTC)))
-        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    for days_left in range(days, -1, -1):
+        local = datetime.combine(event_day - timedelta(days=days_left), time(hour, minute), zone)
+        due = local.astimezone(UTC)
+        if due < starts_at:
+            moments.append((f"{DAILY_PREFIX}{days_left}", due))
     return moments
 
 
@@ -83,12 +84,14 @@ def _whole_days(milestone: Milestone) -> bool:
 
 
 def wanted(
-    subscription: Subscription, starts_at: datetime, *, started: bool = False
+    subscription: Subscription, starts_at: datetime, *, now: datetime, started: bool = False
 ) -> list[PlannedDelivery]:
     """Every reminder `subscription` wants for an event starting at `starts_at`.
 
     `started`: the event has begun (perhaps early, `starts_at` being when), so its "it's
-    time" post is wanted at once even though its moment has passed.
+    time" post is wanted at once even though its moment has passed. `now` keeps a whole-day
+    milestone at its own time when its day's daily slot has already gone by (daily posts
+    turned on in the middle of that day).
     """
     milestones = parse_milestones(subscription.milestones)
     if not (subscription.daily_time and subscription.daily_timezone):
@@ -99,14 +102,17 @@ def wanted(
         due.astimezone(zone).date(): (code, due)
         for code, due in daily_times(starts_at, subscription.daily_time, zone.key, days)
     }
+    event_day = starts_at.astimezone(zone).date()
     planned: list[PlannedDelivery] = []
     for milestone in milestones:
         post = _milestone_post(milestone, starts_at, started)
-        day = post.due_at.astimezone(zone).date()
-        if day in daily:
-            _, daily_due = daily.pop(day)
-            if _whole_days(milestone):
-                post = PlannedDelivery(milestone.code, daily_due)
+        own_day = post.due_at.astimezone(zone).date()
+        if _whole_days(milestone):  # "7d" means seven calendar days before, in words
+            slot = daily.pop(event_day - timedelta(days=milestone.lead.days), None)
+            if slot is not None and not (slot[1] <= now < post.due_at):
+                planned.append(PlannedDelivery(milestone.code, slot[1]))
+                continue
+        daily.pop(own_day, None)
         planned.append(post)
     planned.extend(PlannedDelivery(code, due) for code, due in daily.values())
     return planned

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,6 +37,7 @@ from bot.store.countdown_models import (
     SkipStatus,
     Subscription,
     Target,
+    TargetState,
 )
 from bot.store.deliveries import UNWANTED_DETAIL
 
@@ -53,6 +54,7 @@ RATE_LIMIT_RETRY_SECONDS = 1.0
 WAKEUPS_AHEAD = 200
 CLAIM_BATCH = 500
 HISTORY_LOOKBACK = 50
+RECENTLY_DELETED = 256
 REMOVED_REASON = "the bot was removed from the server"
 ENDED_DETAIL = "the event had already ended"
 GONE_REASONS = {
@@ -129,6 +131,8 @@ class ReminderService:
         # Guilds with countdowns to their own scheduled events: reconciled at start and
         # after a resume (kept in memory for the same reason as `_removed`).
         self._following: set[int] = set()
+        # Events deleted lately, for a setup that read one just before (see `catch_up`).
+        self._deleted: deque[int] = deque(maxlen=RECENTLY_DELETED)
 
     @property
     def shards(self) -> tuple[int, frozenset[int]] | None:
@@ -169,30 +173,35 @@ class ReminderService:
         """What a guild's countdown `ref` counts down to, if the bot still knows it."""
         return await target_for(self.bot.store, guild_id, ref)
 
-    async def plan(self, subscription: Subscription) -> None:
+    async def plan(self, subscription: Subscription) -> list[PlannedDelivery]:
         """Bring one subscription's outbox rows in line with its settings and its target.
 
-        A target gone (cancelled or deleted server event, pack event removed) cancels the
-        pending rows, saying why; a completed one keeps them for their grace windows.
+        Returns the reminders it wants. A target gone (cancelled or deleted server event,
+        pack event removed) cancels the pending rows, saying why; for one that has ended
+        nothing more is planned, and what is still pending is skipped when due.
         """
         target = await self.target_for(subscription.guild_id, subscription.event_ref)
+        now = self.bot.clock.now()
         detail = UNWANTED_DETAIL
         if target is None or target.state in GONE_REASONS:
             planned: list[PlannedDelivery] = []
             detail = GONE_REASONS[target.state if target is not None else "missing"]
         elif target.state == "completed" or target.starts_at is None:
-            return  # what is pending waits for its grace window, or for a date
+            return []
         else:
-            planned = wanted(subscription, target.starts_at, started=target.state == "active")
+            planned = wanted(
+                subscription, target.starts_at, now=now, started=target.state == "active"
+            )
         await self.bot.store.deliveries.plan(
             subscription.guild_id,
             subscription.event_ref,
             planned,
             channel_id=subscription.channel_id,
             role_id=subscription.role_id,
-            now=self.bot.clock.now(),
+            now=now,
             unwanted_detail=detail,
         )
+        return planned
 
     async def replan_all(self) -> None:
         """Plan every active subscription (after start-up or a content pack update)."""
@@ -269,7 +278,7 @@ class ReminderService:
             return
         embed = render.reminder(target, row.milestone, row.due_at)
         channel = self.bot.get_partial_messageable(row.channel_id, guild_id=row.guild_id)
-        if row.key in self._maybe_posted or row.attempts > 1:
+        if row.key in self._maybe_posted or row.tried_due_at is not None:
             # An earlier try may have gone out with its answer lost. Discord's nonce check
             # covers only the last few minutes; the channel's history covers the rest.
             self._maybe_posted.discard(row.key)
@@ -303,10 +312,11 @@ class ReminderService:
         if me is None:
             return None
         title = headline(row.milestone)
+        stamps = {row.due_at, row.tried_due_at}  # its event may have moved since that try
         try:
             async for message in channel.history(limit=HISTORY_LOOKBACK):
                 if message.author.id == me.id and any(
-                    e.title == title and e.timestamp == row.due_at for e in message.embeds
+                    e.title == title and e.timestamp in stamps for e in message.embeds
                 ):
                     return message.id
         except discord.HTTPException as exc:  # no Read Message History: the nonce must do
@@ -377,30 +387,46 @@ class ReminderService:
         """From now on keep this guild's scheduled events reconciled at start and resume."""
         self._following.add(guild_id)
 
+    async def catch_up(self, guild: discord.Guild, event_id: int) -> None:
+        """Apply what the gateway said of an event while a setup on it was under way.
+
+        Setup reads the event over REST, then saves it and the countdown; an update or a
+        deletion arriving in between found no countdown to apply to.
+        """
+        if event_id in self._deleted:
+            await self.server_event_deleted(guild.id, event_id)
+        elif (cached := guild.get_scheduled_event(event_id)) is not None:
+            await self.server_event_changed(cached)
+
     def follows(self, guild_id: int) -> bool:
         """Whether the guild has countdowns to its own scheduled events."""
         return guild_id in self._following
 
     async def server_event_changed(self, event: discord.ScheduledEvent) -> None:
-        """A scheduled event was created or changed (gateway): apply it to its countdowns."""
+        """A scheduled event changed (gateway, or discord.py's cache): apply it to countdowns."""
         record = server_event_record(event, self.bot.clock.now(), counted=False)
         await self._apply(record)
 
-    async def server_event_deleted(self, guild_id: int, event_id: int) -> None:
-        """A scheduled event was deleted: cancel its countdowns' pending posts."""
+    async def server_event_deleted(
+        self, guild_id: int, event_id: int, state: TargetState = "deleted"
+    ) -> None:
+        """A scheduled event was deleted (or, gone from Discord's list, ended): re-plan."""
         now = self.bot.clock.now()
+        if state == "deleted":
+            self._deleted.append(event_id)
         await self._forget_link(guild_id, event_id, now)
-        if await self.bot.store.server_events.mark_deleted(guild_id, event_id, now):
-            log.info("server event %s of guild %s was deleted", event_id, guild_id)
+        if await self.bot.store.server_events.mark_gone(guild_id, event_id, state, now):
+            log.info("server event %s of guild %s is %s", event_id, guild_id, state)
             await self._replan_event(guild_id, str(ServerEventRef(event_id)))
 
     async def reconcile(self, guild: discord.Guild) -> None:
         """Bring what the bot knows of the guild's followed events in line with Discord.
 
         Run at start and after a resume, so that a change made while the bot was away (and
-        not replayed to it) is applied. A followed event Discord no longer lists was deleted.
+        not replayed to it) is applied. A followed event Discord no longer lists was deleted,
+        or, if its time had come, has ended (Discord lists only events still open).
         """
-        known = await self.bot.store.server_events.known_ids(guild.id)
+        known = await self.bot.store.server_events.open_events(guild.id)
         if not known:
             self._following.discard(guild.id)
             return
@@ -413,8 +439,9 @@ class ReminderService:
         for event in current:
             if event.id in known:
                 await self._apply(server_event_record(event, now, counted=True))
-        for event_id in known - {event.id for event in current}:
-            await self.server_event_deleted(guild.id, event_id)
+        for event_id in known.keys() - {event.id for event in current}:
+            ended = known[event_id].starts_at <= now
+            await self.server_event_deleted(guild.id, event_id, "completed" if ended else "deleted")
 
     async def reconcile_all(self, shard_id: int | None = None) -> None:
         """Reconcile every followed guild (of one shard, after it resumed)."""

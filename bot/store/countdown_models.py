@@ -139,6 +139,7 @@ class Delivery:
     claimed_at: datetime | None
     settled_at: datetime | None
     detail: str | None
+    tried_due_at: datetime | None = None  # due time of a try that may have gone out
 
     @property
     def key(self) -> DeliveryKey:

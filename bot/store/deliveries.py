@@ -36,7 +36,7 @@ UNWANTED_DETAIL = "no longer scheduled"
 MOVED_PAST_DETAIL = "the event moved, and this post's time had already passed"
 SKIP_STATUSES: frozenset[str] = frozenset({"skipped_stale", "skipped_superseded"})
 DELIVERY_COLS = """guild_id, event_ref, milestone, due_at, status, channel_id, role_id, nonce,
-    message_id, attempts, claimed_at, settled_at, detail"""
+    message_id, attempts, claimed_at, settled_at, detail, tried_due_at"""
 ACTIVE_JOIN = """deliveries d JOIN subscriptions s
     ON s.guild_id = d.guild_id AND s.event_ref = d.event_ref AND s.status = 'active'"""
 SETTLED_MARKS = ", ".join(f"'{status}'" for status in SETTLED)
@@ -58,6 +58,7 @@ def delivery_from_row(row: aiosqlite.Row) -> Delivery:
         claimed_at=optional_time(row["claimed_at"]),
         settled_at=optional_time(row["settled_at"]),
         detail=row["detail"],
+        tried_due_at=optional_time(row["tried_due_at"]),
     )
 
 
@@ -238,11 +239,13 @@ class DeliveryQueries:
     async def release(self, key: DeliveryKey, detail: str, *, count_attempt: bool = True) -> bool:
         """Put a row back to `pending` after a transient error, noting why.
 
-        With `count_attempt` False the try is given back (a rate limit is no failure).
+        A counted try may have gone out (a timeout, a 5xx): its due time is kept in
+        `tried_due_at` so that the post can be looked for before it is sent again. With
+        `count_attempt` False the try is given back (a rate limit: nothing went out).
         """
-        refund = "" if count_attempt else ", attempts = max(attempts - 1, 0)"
+        extra = ", tried_due_at = due_at" if count_attempt else ", attempts = max(attempts - 1, 0)"
         return await self._settle(
-            key, f"status = 'pending', claimed_at = NULL, detail = ?{refund}", [detail]
+            key, f"status = 'pending', claimed_at = NULL, detail = ?{extra}", [detail]
         )
 
     async def next_due(self, now: datetime, shards: Shards | None = None) -> list[datetime]:

@@ -81,13 +81,15 @@ class ServerEventQueries:
             )
         return before
 
-    async def mark_deleted(self, guild_id: int, event_id: int, now: datetime) -> bool:
-        """Record that the event was deleted; False if the bot never knew it (or knew it gone)."""
+    async def mark_gone(
+        self, guild_id: int, event_id: int, state: TargetState, now: datetime
+    ) -> bool:
+        """Record that an open event was deleted (or ended); False if not known open."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
-                """UPDATE server_events SET state = 'deleted', updated_at = ?
-                   WHERE guild_id = ? AND event_id = ? AND state != 'deleted'""",
-                (to_db_time(now), guild_id, event_id),
+                """UPDATE server_events SET state = ?, updated_at = ?
+                   WHERE guild_id = ? AND event_id = ? AND state IN ('scheduled', 'active')""",
+                (state, to_db_time(now), guild_id, event_id),
             )
             return cursor.rowcount > 0
 
@@ -95,20 +97,22 @@ class ServerEventQueries:
         """One known event of a guild."""
         return await self._get(self.db.conn, guild_id, event_id)
 
-    async def known_ids(self, guild_id: int) -> set[int]:
-        """The events of a guild the bot keeps track of and has not seen deleted."""
+    async def open_events(self, guild_id: int) -> dict[int, ServerEvent]:
+        """The guild's followed events that are still scheduled or under way, by id."""
         rows = await self.db.conn.execute_fetchall(
-            "SELECT event_id FROM server_events WHERE guild_id = ? AND state != 'deleted'",
+            f"""SELECT {SERVER_EVENT_COLS} FROM server_events
+                WHERE guild_id = ? AND state IN ('scheduled', 'active')""",
             (guild_id,),
         )
-        return {int(row[0]) for row in rows}
+        return {int(row["event_id"]): server_event_from_row(row) for row in rows}
 
     async def tracked_guilds(self) -> set[int]:
-        """Guilds with a countdown (not stopped) to one of their own events."""
+        """Guilds with a countdown (not stopped) to one of their own events still open."""
         rows = await self.db.conn.execute_fetchall(
-            "SELECT DISTINCT guild_id FROM subscriptions WHERE status != 'stopped' "
-            "AND event_ref LIKE ? ",
-            (f"{SERVER_EVENT_PREFIX}%",),
+            """SELECT DISTINCT s.guild_id FROM subscriptions s JOIN server_events e
+                 ON e.guild_id = s.guild_id AND s.event_ref = ? || e.event_id
+               WHERE s.status != 'stopped' AND e.state IN ('scheduled', 'active')""",
+            (SERVER_EVENT_PREFIX,),
         )
         return {int(row[0]) for row in rows}
 

@@ -496,3 +496,95 @@ async def test_fanbot_run_in_another_process_follows_a_moved_event(
     assert moved_stamp in sent[1].embeds[0]["description"]
     # each post went out at the moved time (the bot's clock lags the test's by a little)
     assert sent[2].embeds[0]["timestamp"].startswith(moved_to.strftime("%Y-%m-%dT%H:%M"))
+
+
+async def test_a_deletion_that_arrives_during_setup_is_not_lost(
+    emulator: Emulator, settings: Settings
+) -> None:
+    clock = Clock(START, speed=1)
+    world = world_at(emulator, clock)
+    async with running_bot(emulator, settings, clock=clock) as bot:
+        event = await emulator.create_scheduled_event(
+            world.guild, "Vanishing act", START + timedelta(days=2)
+        )
+        # The gateway's delete reaches the bot after setup read the event over REST but
+        # before its countdown was saved: nothing to apply it to yet.
+        await bot.reminders.server_event_deleted(world.guild.id, event.id)
+        ref = str(ServerEventRef(event.id))
+        await emulator.slash("countdown setup", channel=world.announcements, event=ref)
+        assert await pending_codes(bot, world.guild.id, ref) == {}
+        status = visible_text(await emulator.slash("countdown status", event=ref))
+    assert "the server event was deleted" in status
+
+
+async def test_an_event_that_ended_and_left_discords_list_is_finished_not_deleted(
+    emulator: Emulator, settings: Settings
+) -> None:
+    clock = Clock(START, speed=1)
+    world = world_at(emulator, clock)
+    async with running_bot(emulator, settings, clock=clock):
+        event = await emulator.create_scheduled_event(
+            world.guild, "Short stream", START + timedelta(hours=5)
+        )
+        ref = str(ServerEventRef(event.id))
+        await emulator.slash("countdown setup", channel=world.announcements, event=ref)
+    # While the bot is away the event starts, ends, and Discord stops listing it.
+    clock.skip_to(START + timedelta(hours=8))
+    emulator.sessions.clear()
+    del world.guild.scheduled_events[event.id]
+    async with running_bot(emulator, settings, clock=clock) as bot:
+        for _ in range(200):
+            known = await bot.store.server_events.get(world.guild.id, event.id)
+            if known is not None and known.state != "scheduled":
+                break
+            await asyncio.sleep(0.05)
+        assert known is not None and known.state == "completed"
+        status = visible_text(await emulator.slash("countdown status", event=ref))
+        history = await bot.store.deliveries.history(world.guild.id, ref, 10)
+    assert "Finished" in status and "deleted" not in status
+    assert all(h.detail != "the server event was deleted" for h in history)
+
+
+async def test_a_failed_check_with_discord_changes_nothing(
+    emulator: Emulator, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Clock(START, speed=1)
+    world = world_at(emulator, clock)
+    async with running_bot(emulator, settings, clock=clock):
+        event = await emulator.create_scheduled_event(
+            world.guild, "Panel", START + timedelta(days=3)
+        )
+        ref = str(ServerEventRef(event.id))
+        await emulator.slash("countdown setup", channel=world.announcements, event=ref)
+    emulator.sessions.clear()
+    emulator.limits.inject_fault("GET", r"/guilds/\d+/scheduled-events", 500, times=10)
+    async with running_bot(emulator, settings, clock=clock) as bot:
+        await wait_for(
+            lambda: "could not list the scheduled events" in caplog.text, what="the warning"
+        )
+        assert (await pending_codes(bot, world.guild.id, ref))["0"] == START + timedelta(days=3)
+
+
+async def test_names_that_match_several_events_or_a_show_are_resolved_with_care(
+    emulator: Emulator, settings: Settings
+) -> None:
+    clock = Clock(START, speed=1)
+    world = world_at(emulator, clock)
+    async with running_bot(emulator, settings, clock=clock):
+        for days in (2, 9):
+            await emulator.create_scheduled_event(
+                world.guild, "Movie night", START + timedelta(days=days)
+            )
+        await emulator.create_scheduled_event(
+            world.guild, "Heartstopper rewatch", START + timedelta(days=3)
+        )
+        twice = await emulator.slash(
+            "countdown setup", channel=world.announcements, event="movie night"
+        )
+        show = await emulator.slash(
+            "countdown setup", channel=world.announcements, event="Heartstopper"
+        )
+        part = await emulator.slash("countdown setup", channel=world.announcements, event="rewatch")
+    assert "2 of this server's events match" in twice.content
+    assert "Heartstopper season 2" in show.content  # the show, not the rewatch
+    assert "Countdown to Heartstopper rewatch" in visible_text(part)

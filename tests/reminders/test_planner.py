@@ -46,7 +46,7 @@ def subscription(**changes: object) -> Subscription:
 
 def test_milestones_become_due_times() -> None:
     premiere = datetime(2023, 8, 3, 7, tzinfo=UTC)
-    planned = {p.milestone: p.due_at for p in wanted(subscription(), premiere)}
+    planned = {p.milestone: p.due_at for p in wanted(subscription(), premiere, now=NOW)}
     assert planned == {
         "7d": datetime(2023, 7, 27, 7, tzinfo=UTC),
         "1d": datetime(2023, 8, 2, 7, tzinfo=UTC),
@@ -95,7 +95,7 @@ def daily_plan(
     sub = subscription(
         milestones=milestones, daily_time=time, daily_timezone="Europe/London", daily_days=days
     )
-    return {p.milestone: p.due_at for p in wanted(sub, premiere)}
+    return {p.milestone: p.due_at for p in wanted(sub, premiere, now=NOW)}
 
 
 def test_one_post_a_day_whole_day_milestones_take_the_daily_time() -> None:
@@ -139,7 +139,7 @@ def test_one_post_a_day_holds_for_every_local_day() -> None:
 
 def test_a_started_event_wants_its_moment_at_once() -> None:
     started = datetime(2023, 8, 3, 6, 30, tzinfo=UTC)
-    planned = {p.milestone: p for p in wanted(subscription(), started, started=True)}
+    planned = {p.milestone: p for p in wanted(subscription(), started, now=NOW, started=True)}
     assert planned["0"].due_at == started and planned["0"].late_ok
     assert not planned["1d"].late_ok
 
@@ -147,7 +147,9 @@ def test_a_started_event_wants_its_moment_at_once() -> None:
 def test_wanted_includes_daily_posts() -> None:
     premiere = datetime(2023, 8, 3, 7, tzinfo=UTC)
     planned = wanted(
-        subscription(daily_time="18:00", daily_timezone="Europe/London", daily_days=2), premiere
+        subscription(daily_time="18:00", daily_timezone="Europe/London", daily_days=2),
+        premiere,
+        now=NOW,
     )
     # 1d takes the 18:00 slot of its day (2 August); 2 August's daily post is not planned.
     assert [p.milestone for p in planned] == ["7d", "1d", "0", "daily:2"]
@@ -177,3 +179,36 @@ def test_event_refs_round_trip() -> None:
 def test_malformed_event_refs(text: str) -> None:
     with pytest.raises(ValueError, match="reference"):
         parse_event_ref(text)
+
+
+def test_a_daily_time_in_the_repeated_autumn_hour_is_posted_once() -> None:
+    # London repeats 01:00-02:00 on 29 October 2023: 01:30 happens twice, the post once.
+    premiere = datetime(2023, 11, 2, 12, tzinfo=UTC)
+    times = dict(daily_times(premiere, "01:30", "Europe/London", 7))
+    assert sorted(times) == [f"daily:{n}" for n in range(8)]
+    assert times["daily:4"] == datetime(2023, 10, 29, 0, 30, tzinfo=UTC)  # 01:30 BST
+
+
+def test_whole_day_milestones_keep_their_words_true_across_the_spring_change() -> None:
+    from zoneinfo import ZoneInfo
+
+    london = ZoneInfo("Europe/London")
+    # 00:30 BST on Monday 30 March 2026; clocks went forward on Sunday 29 March.
+    premiere = datetime(2026, 3, 29, 23, 30, tzinfo=UTC)
+    planned = daily_plan("7d,1d,0", "18:00", days=10, premiere=premiere)
+    assert planned["7d"].astimezone(london).date().isoformat() == "2026-03-23"
+    assert planned["1d"].astimezone(london).date().isoformat() == "2026-03-29"
+    assert "daily:7" not in planned and "daily:1" not in planned
+
+
+def test_a_slot_already_gone_by_leaves_the_milestone_its_own_time() -> None:
+    premiere = datetime(2023, 8, 3, 19, tzinfo=UTC)  # 20:00 in London
+    sub = subscription(
+        milestones="7d,0", daily_time="09:00", daily_timezone="Europe/London", daily_days=7
+    )
+    noon = datetime(2023, 7, 27, 11, tzinfo=UTC)  # daily posts turned on at noon, day of 7d
+    planned = {p.milestone: p.due_at for p in wanted(sub, premiere, now=noon)}
+    assert planned["7d"] == datetime(2023, 7, 27, 19, tzinfo=UTC)  # its own 20:00, not 09:00
+    assert "daily:7" not in planned
+    earlier = {p.milestone: p.due_at for p in wanted(sub, premiere, now=NOW)}
+    assert earlier["7d"] == datetime(2023, 7, 27, 8, tzinfo=UTC)  # 09:00, merged

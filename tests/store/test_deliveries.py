@@ -410,6 +410,21 @@ async def test_release_puts_back_and_keeps_attempts(store: Store) -> None:
     )  # fmt: skip
     [again] = await store.deliveries.claim_due(PREMIERE)
     assert again.attempts == 2
+    assert again.tried_due_at == PREMIERE  # the try may have gone out: look before resending
+
+
+async def test_a_try_that_may_have_gone_out_is_remembered_across_a_move(store: Store) -> None:
+    await setup(store, 1, REF, PREMIERE, "1d", "0")
+    due = PREMIERE - timedelta(days=1)
+    [d] = await store.deliveries.claim_due(due)
+    await store.deliveries.release(d.key, "timeout")
+    later = PREMIERE + timedelta(days=2)
+    await store.deliveries.plan(
+        1, REF, wanted(later, "1d", "0"), channel_id=10, role_id=20, now=due
+    )
+    moved = await row(store, "1d")
+    assert moved.due_at == later - timedelta(days=1)
+    assert moved.tried_due_at == due
 
 
 async def test_release_can_give_back_a_try(store: Store) -> None:
@@ -417,6 +432,7 @@ async def test_release_can_give_back_a_try(store: Store) -> None:
     [d] = await store.deliveries.claim_due(PREMIERE)
     assert await store.deliveries.release(d.key, "429", count_attempt=False) is True
     assert (await row(store, "0")).attempts == 0
+    assert (await row(store, "0")).tried_due_at is None  # a 429: nothing went out
     [again] = await store.deliveries.claim_due(PREMIERE)
     assert again.attempts == 1
 

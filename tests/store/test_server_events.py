@@ -47,23 +47,31 @@ async def test_the_first_start_is_kept(store: Store) -> None:
     assert found is not None and found.started_at == NOW
 
 
-async def test_deleted_events_are_no_longer_known(store: Store) -> None:
+async def test_only_open_events_are_followed(store: Store) -> None:
     await store.server_events.save(event())
     await store.server_events.save(event(event_id=101))
-    assert await store.server_events.known_ids(1) == {100, 101}
-    assert await store.server_events.mark_deleted(1, 100, NOW)
-    assert not await store.server_events.mark_deleted(1, 100, NOW)  # only once
-    assert not await store.server_events.mark_deleted(1, 999, NOW)  # never known
-    assert await store.server_events.known_ids(1) == {101}
+    await store.server_events.save(event(event_id=102, state="completed"))
+    assert set(await store.server_events.open_events(1)) == {100, 101}
+    assert await store.server_events.mark_gone(1, 100, "deleted", NOW)
+    assert not await store.server_events.mark_gone(1, 100, "deleted", NOW)  # only once
+    assert not await store.server_events.mark_gone(1, 999, "deleted", NOW)  # never known
+    assert not await store.server_events.mark_gone(1, 102, "deleted", NOW)  # already over
+    assert set(await store.server_events.open_events(1)) == {101}
     gone = await store.server_events.get(1, 100)
     assert gone is not None and gone.state == "deleted"
 
 
-async def test_tracked_guilds_are_those_counting_down_to_their_own_events(store: Store) -> None:
+async def test_tracked_guilds_are_those_counting_down_to_their_own_open_events(
+    store: Store,
+) -> None:
+    for guild, event_id in ((1, 100), (3, 7), (4, 8)):
+        await store.server_events.save(event(guild_id=guild, event_id=event_id))
+    await store.server_events.save(event(guild_id=4, event_id=8, state="cancelled"))
     for guild, ref in (
         (1, "server-event:100"),
         (2, "heartstopper/2/premiere"),
         (3, "server-event:7"),
+        (4, "server-event:8"),
     ):
         await store.guilds.subscribe(
             guild, ref, channel_id=9, role_id=None, milestones="1d", now=NOW
