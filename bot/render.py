@@ -405,6 +405,8 @@ def countdown_state(target: Target, subscription: Subscription, now: datetime) -
         return "Stopped (the history is kept below)"
     if subscription.status == "paused":
         return f"Paused: {subscription.pause_reason or 'no reason recorded'}"
+    if target.state == "active" and target.starts_at is not None:
+        return f"Under way: it started {timestamp(target.starts_at, 'R')}"
     if target.state == "completed" or (target.starts_at is not None and target.starts_at <= now):
         when = f" {timestamp(target.starts_at, 'R')}" if target.starts_at else ""
         return f"Finished: its time came{when}"

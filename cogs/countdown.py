@@ -29,6 +29,7 @@ from bot.reminders.picking import MAX_AHEAD, EventPicker, Picked
 from bot.reminders.planner import DailyError, parse_daily_time, parse_zone
 from bot.reminders.targets import target_for
 from bot.store.countdown_models import Subscription, Target
+from bot.store.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +76,12 @@ class Countdown(commands.GroupCog, group_name="countdown"):
                 "This server has no countdown yet. Start one with `/countdown setup`."
             )
         if value:
-            for subscription in mine:  # a countdown's own reference, from autocomplete
-                if subscription.event_ref == value.strip():
+            typed = fold(value)
+            for subscription in mine:  # a countdown's own reference (from autocomplete)
+                target = await target_for(self.bot.store, guild.id, subscription.event_ref)
+                if subscription.event_ref == value.strip() or (
+                    target is not None and fold(target.name) == typed
+                ):  # or its event's name, even if the event is gone
                     return subscription
             picked = await self.picker.pick(guild, value, self.bot.clock.now())
             found = await guilds.get(guild.id, str(picked.target.ref))

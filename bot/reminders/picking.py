@@ -160,14 +160,18 @@ class EventPicker:
         server events of one name are ambiguous, and the answer says so.
         """
         wanted = fold(typed)
+        every = await self._server_events(guild)
         server = [
             e
-            for e in await self._server_events(guild)
+            for e in every
             if e.status in (discord.EventStatus.scheduled, discord.EventStatus.active)
         ]
         exact = [e for e in server if fold(e.name) == wanted]
         if exact:
             return await self._one_of(guild, exact, typed, now)
+        ended = [e for e in every if fold(e.name) == wanted]
+        if len(ended) == 1:  # cancelled or over: picked, so that the answer can say so
+            return await self._server_event(guild, ended[0].id, now)
         packs = await self.pack_events()
         for season, event in packs:
             if fold(f"{season.label}: {event.title}") == wanted:

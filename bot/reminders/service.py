@@ -39,7 +39,7 @@ from bot.store.countdown_models import (
     Target,
     TargetState,
 )
-from bot.store.deliveries import UNWANTED_DETAIL
+from bot.store.deliveries import MOVED_PAST_DETAIL, UNWANTED_DETAIL
 
 if TYPE_CHECKING:
     from bot.client import FanBot
@@ -57,6 +57,7 @@ HISTORY_LOOKBACK = 50
 RECENTLY_DELETED = 256
 REMOVED_REASON = "the bot was removed from the server"
 ENDED_DETAIL = "the event had already ended"
+STARTED_EARLY_DETAIL = "the event started early, before this post's time"
 GONE_REASONS = {
     "cancelled": "the server event was cancelled",
     "deleted": "the server event was deleted",
@@ -200,6 +201,9 @@ class ReminderService:
             role_id=subscription.role_id,
             now=now,
             unwanted_detail=detail,
+            moved_past_detail=STARTED_EARLY_DETAIL
+            if target is not None and target.state == "active"
+            else MOVED_PAST_DETAIL,
         )
         return planned
 

@@ -78,15 +78,16 @@ class DeliveryQueries:
         role_id: int | None,
         now: datetime,
         unwanted_detail: str = UNWANTED_DETAIL,
+        moved_past_detail: str = MOVED_PAST_DETAIL,
     ) -> PlanResult:
         """Make the subscription's pending rows match `wanted` (every reminder it wants).
 
         New milestones due after `now` are inserted; pending rows get the wanted due time (an
         event that moved), the channel and role, or are cancelled with `unwanted_detail` when
-        no longer wanted. A pending row that a move puts in the past is cancelled (its words
-        would no longer be true), unless planned `late_ok`. Cancelled rows wanted again after
-        `now` are revived. Settled rows are left alone. Nothing happens for a missing or
-        stopped subscription.
+        no longer wanted. A pending row that a move puts in the past is cancelled with
+        `moved_past_detail` (its words would no longer be true), unless planned `late_ok`.
+        Cancelled rows wanted again after `now` are revived. Settled rows are left alone.
+        Nothing happens for a missing or stopped subscription.
         """
         want: dict[str, PlannedDelivery] = {}
         for planned in wanted:
@@ -126,7 +127,7 @@ class DeliveryQueries:
                     if upcoming or (old_due is not None and old_due <= stamp):
                         moved.append((due, *key))
                     else:
-                        unwanted.append((stamp, MOVED_PAST_DETAIL, *key))
+                        unwanted.append((stamp, moved_past_detail, *key))
                 elif status == "cancelled" and upcoming:
                     revived.append((due, channel_id, role_id, *key))
             await conn.executemany(

@@ -167,7 +167,7 @@ async def test_a_cancelled_or_deleted_event_cancels_its_posts(
                 break
             await asyncio.sleep(0.05)
         history = await bot.store.deliveries.history(world.guild.id, ref, 20)
-        status = visible_text(await emulator.slash("countdown status", event=ref))
+        status = visible_text(await emulator.slash("countdown status", event="quiz night"))
     word = "cancelled" if how == "cancel" else "deleted"
     assert history and all(h.status == "cancelled" for h in history)
     assert all(h.detail == f"the server event was {word}" for h in history)
@@ -253,6 +253,9 @@ async def test_an_event_started_early_posts_its_moment_at_once_and_once(
         await emulator.update_scheduled_event(world.guild, event.id, status="active")
         await wait_for(lambda: len(posts(emulator, world.guild)) == 1, what="the early post")
         history = {h.milestone: h for h in await bot.store.deliveries.history(world.guild.id, ref)}
+        status = visible_text(await emulator.slash("countdown status", event="Listening party"))
+    assert "Under way: it started" in status
+    assert history["1h"].detail == "the event started early, before this post's time"
     async with running_bot(emulator, settings, clock=clock):  # a restart sends nothing more
         await asyncio.sleep(0.05)
     assert headlines(posts(emulator, world.guild)) == ["It's here!"]
