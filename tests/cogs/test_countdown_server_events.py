@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 import signal
 import sys
 from datetime import UTC, datetime, timedelta
@@ -21,12 +20,13 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.emulator import DemoWorld, Emulator, populate_demo_world
 from bot.emulator.rules import pinged
-from bot.emulator.state import Overwrite
+from bot.emulator.state import Overwrite, ScheduledEvent
 from bot.local import running_bot
 from bot.store.countdown_models import ServerEventRef
 from tests.cogs.countdown_helpers import PREMIERE, PREMIERE_REF, headlines, posts, wait_for
 from tests.cogs.helpers import visible_text
-from tests.conftest import BUNDLED_CONTENT, REPO
+from tests.conftest import BUNDLED_CONTENT
+from tests.hardening.crash_harness import bot_env
 from tests.store.conftest import MINIMAL
 
 START = datetime(2030, 3, 4, 12, 0, tzinfo=UTC)  # a Monday
@@ -42,6 +42,19 @@ async def pending_codes(bot: FanBot, guild_id: int, ref: str) -> dict[str, datet
     """Due times of the countdown's pending posts, by milestone."""
     pending = await bot.store.deliveries.pending_for(guild_id, ref, 20)
     return {d.milestone: d.due_at for d in pending}
+
+
+async def counting_down_to(
+    emulator: Emulator, world: DemoWorld, name: str, starts_at: datetime, **options: str
+) -> tuple[ScheduledEvent, str]:
+    """A moderator's event, and a countdown to it in #announcements as an admin sets it up."""
+    event = await emulator.create_scheduled_event(world.guild, name, starts_at)
+    ref = str(ServerEventRef(event.id))
+    reply = await emulator.slash(
+        "countdown setup", channel=world.announcements, event=ref, **options
+    )
+    assert "Countdown set" in reply.content, visible_text(reply)
+    return event, ref
 
 
 async def test_setup_on_a_server_event_posts_with_link_place_and_count(
@@ -152,11 +165,9 @@ async def test_a_cancelled_or_deleted_event_cancels_its_posts(
     clock = Clock(START, speed=1)
     world = world_at(emulator, clock)
     async with running_bot(emulator, settings, clock=clock) as bot:
-        event = await emulator.create_scheduled_event(
-            world.guild, "Quiz night", START + timedelta(days=3)
+        event, ref = await counting_down_to(
+            emulator, world, "Quiz night", START + timedelta(days=3)
         )
-        ref = str(ServerEventRef(event.id))
-        await emulator.slash("countdown setup", channel=world.announcements, event=ref)
         assert await pending_codes(bot, world.guild.id, ref)
         if how == "cancel":
             await emulator.update_scheduled_event(world.guild, event.id, status="canceled")
@@ -224,11 +235,7 @@ async def test_a_resumed_gateway_is_followed_by_a_check_with_discord(
         return sum((method, path) == listing for method, path, _ in emulator.requests)
 
     async with running_bot(emulator, settings, clock=clock) as bot:
-        event = await emulator.create_scheduled_event(
-            world.guild, "Book club", START + timedelta(days=4)
-        )
-        ref = str(ServerEventRef(event.id))
-        await emulator.slash("countdown setup", channel=world.announcements, event=ref)
+        _, ref = await counting_down_to(emulator, world, "Book club", START + timedelta(days=4))
         before = listings()
         async with emulator.gateway_outage(4000):
             await asyncio.sleep(0.2)
@@ -243,12 +250,8 @@ async def test_an_event_started_early_posts_its_moment_at_once_and_once(
     clock = Clock(START, speed=1)
     world = world_at(emulator, clock)
     async with running_bot(emulator, settings, clock=clock) as bot:
-        event = await emulator.create_scheduled_event(
-            world.guild, "Listening party", START + timedelta(hours=5)
-        )
-        ref = str(ServerEventRef(event.id))
-        await emulator.slash(
-            "countdown setup", channel=world.announcements, milestones="1h,0", event=ref
+        event, ref = await counting_down_to(
+            emulator, world, "Listening party", START + timedelta(hours=5), milestones="1h,0"
         )
         await emulator.update_scheduled_event(world.guild, event.id, status="active")
         await wait_for(lambda: len(posts(emulator, world.guild)) == 1, what="the early post")
@@ -455,17 +458,8 @@ async def test_fanbot_run_in_another_process_follows_a_moved_event(
     speed = 120  # a real second is two minutes
     clock = Clock(START, speed=speed)
     world = world_at(emulator, clock)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "FANBOT_"))}
-    env.update(
-        PYTHONPATH=str(REPO),
-        DISCORD_TOKEN=emulator.token,
-        DISCORD_API_BASE=emulator.api_base,
-        DISCORD_GATEWAY_URL=emulator.gateway_url,
-        FANBOT_DB=str(tmp_path / "fanbot.sqlite3"),
-        FANBOT_CONTENT_DIR=str(BUNDLED_CONTENT),
-        FANBOT_CLOCK_START=START.isoformat(),
-        FANBOT_CLOCK_SPEED=str(speed),
-    )
+    env = bot_env(emulator, tmp_path / "fanbot.sqlite3", START)
+    env["FANBOT_CLOCK_SPEED"] = str(speed)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
@@ -526,11 +520,9 @@ async def test_an_event_that_ended_and_left_discords_list_is_finished_not_delete
     clock = Clock(START, speed=1)
     world = world_at(emulator, clock)
     async with running_bot(emulator, settings, clock=clock):
-        event = await emulator.create_scheduled_event(
-            world.guild, "Short stream", START + timedelta(hours=5)
+        event, ref = await counting_down_to(
+            emulator, world, "Short stream", START + timedelta(hours=5)
         )
-        ref = str(ServerEventRef(event.id))
-        await emulator.slash("countdown setup", channel=world.announcements, event=ref)
     # While the bot is away the event starts, ends, and Discord stops listing it.
     clock.skip_to(START + timedelta(hours=8))
     emulator.sessions.clear()
@@ -554,11 +546,7 @@ async def test_a_failed_check_with_discord_changes_nothing(
     clock = Clock(START, speed=1)
     world = world_at(emulator, clock)
     async with running_bot(emulator, settings, clock=clock):
-        event = await emulator.create_scheduled_event(
-            world.guild, "Panel", START + timedelta(days=3)
-        )
-        ref = str(ServerEventRef(event.id))
-        await emulator.slash("countdown setup", channel=world.announcements, event=ref)
+        _, ref = await counting_down_to(emulator, world, "Panel", START + timedelta(days=3))
     emulator.sessions.clear()
     emulator.limits.inject_fault("GET", r"/guilds/\d+/scheduled-events", 500, times=10)
     async with running_bot(emulator, settings, clock=clock) as bot:
