@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import FanTree
+from bot.limits import gate_for
 from bot.reminders.service import ReminderService
 from bot.store import Store
 from bot.store.packs import load_dir, no_packs_warning
@@ -50,6 +51,8 @@ class FanBot(commands.AutoShardedBot):
             sharding["shard_count"] = settings.shard_count
         if settings.shard_ids is not None:
             sharding["shard_ids"] = list(settings.shard_ids)
+        # Every REST request waits here (discord.py's aiohttp trace): one owner of the limits.
+        self.gate = gate_for(settings.global_rate_limit, settings.shard_count, settings.shard_ids)
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -60,6 +63,7 @@ class FanBot(commands.AutoShardedBot):
             chunk_guilds_at_startup=False,
             member_cache_flags=discord.MemberCacheFlags.none(),
             max_messages=None,
+            http_trace=self.gate.trace_config(),
             **sharding,  # type: ignore[arg-type]
         )
         self.settings = settings

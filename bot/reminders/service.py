@@ -24,7 +24,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import render
-from bot.reminders.fanout import Pacer, fan_out
+from bot.reminders.fanout import fan_out
 from bot.reminders.milestones import grace_for, headline
 from bot.reminders.planner import wanted
 from bot.reminders.targets import server_event_record, target_for
@@ -118,7 +118,6 @@ class ReminderService:
     def __init__(self, bot: FanBot) -> None:
         self.bot = bot
         self.scheduler = AsyncIOScheduler(timezone="UTC")
-        self.pacer = Pacer(bot.settings.global_rate_limit)
         self._dispatch_lock = asyncio.Lock()
         self._recovered = False
         # Guilds whose countdowns were paused because the bot was removed: kept in memory
@@ -237,6 +236,8 @@ class ReminderService:
         posted = 0
         async with self._dispatch_lock:
             while True:
+                if self.bot.gate.holding:  # too many invalid requests: the sweep comes back
+                    return posted
                 now = self.bot.clock.now()
                 if not self._recovered:
                     self._maybe_posted = await self.bot.store.deliveries.in_flight(self.shards)
@@ -251,7 +252,7 @@ class ReminderService:
                 for skip in (d for d in decisions if not d.post):
                     await store.mark_skipped(skip.delivery.key, skip.status, skip.detail, now)
                 to_post = [d.delivery for d in decisions if d.post]
-                await fan_out(to_post, self._post, self.pacer)
+                await fan_out(to_post, self._post)
                 posted += len(to_post)
                 if len(claimed) < CLAIM_BATCH:
                     return posted
