@@ -83,8 +83,8 @@ class ShardLease:
                         "the lease on %s was taken over by another process", self._mine().describe()
                     )
                     return
-            except StoreError as exc:  # the next renewal tries again
-                log.warning("could not renew the shard lease: %s", exc)
+            except Exception as exc:  # the next renewal tries again
+                log.warning("could not renew the shard lease: %s: %s", type(exc).__name__, exc)
 
     async def release(self) -> None:
         """Stop renewing and drop the lease."""
@@ -94,5 +94,5 @@ class ShardLease:
         self._renewer = None
         try:
             await self.store.leases.release(self.owner)
-        except StoreError as exc:  # it goes stale on its own
-            log.warning("could not drop the shard lease: %s", exc)
+        except Exception as exc:  # e.g. the store is already closed: it goes stale
+            log.warning("could not drop the shard lease: %s: %s", type(exc).__name__, exc)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -53,6 +53,10 @@ RATE_LIMIT_RETRY_SECONDS = 1.0
 WAKEUPS_AHEAD = 200
 CLAIM_BATCH = 500
 HISTORY_LOOKBACK = 50
+# Real seconds a claimed row may stay `sending` before its owner takes it back: longer
+# than any post takes (discord.py's five tries, each after its 429 wait, and the store's
+# patience for a locked writer), so only a row whose settling failed is ever taken back.
+SENDING_LEASE_SECONDS = 120.0
 REMOVED_REASON = "the bot was removed from the server"
 ENDED_DETAIL = "the event had already ended"
 GONE_REASONS = {
@@ -128,6 +132,7 @@ class ReminderService:
         # Guilds with countdowns to their own scheduled events: reconciled at start and
         # after a resume (kept in memory for the same reason as `_removed`).
         self._following: set[int] = set()
+        self.sending_lease = SENDING_LEASE_SECONDS
 
     @property
     def shards(self) -> tuple[int, frozenset[int]] | None:
@@ -158,9 +163,17 @@ class ReminderService:
             pass  # a dispatch in progress has finished
 
     async def sweep(self) -> None:
-        """Post whatever is due, then schedule the next wake-ups."""
-        await self.dispatch_due()
-        await self.reschedule()
+        """Post whatever is due, then schedule the next wake-ups.
+
+        Every scheduler job runs this: it never lets an error out (APScheduler would print a
+        traceback), it logs it in one line; the next sweep tries again, and rows left
+        `sending` are taken back when their claim's lease runs out.
+        """
+        try:
+            await self.dispatch_due()
+            await self.reschedule()
+        except Exception as exc:  # a job must not die: the 30 s sweep comes back
+            log.error("reminder sweep failed: %s: %s", type(exc).__name__, exc)
 
     # ------------------------------------------------------------------ planning
 
@@ -205,7 +218,7 @@ class ReminderService:
             return
         clock = self.bot.clock
         due_times = await self.bot.store.deliveries.next_due(clock.now(), self.shards)
-        keep = {"sweep", "first-sweep", "wake-now"}
+        keep = {"sweep", "first-sweep", "wake-now", "take-back"}
         for due in due_times[:WAKEUPS_AHEAD]:
             job_id = f"wake:{due.isoformat()}"
             keep.add(job_id)
@@ -239,23 +252,62 @@ class ReminderService:
                 if self.bot.gate.holding:  # too many invalid requests: the sweep comes back
                     return posted
                 now = self.bot.clock.now()
-                if not self._recovered:
-                    self._maybe_posted = await self.bot.store.deliveries.in_flight(self.shards)
-                claimed = await self.bot.store.deliveries.claim_due(
-                    now, limit=CLAIM_BATCH, include_sending=not self._recovered, shards=self.shards
+                store = self.bot.store.deliveries
+                # Rows still `sending` whose claim is older than the lease: settling them
+                # failed (no dispatch of ours runs meanwhile), so they are taken back.
+                expired = now - self.bot.clock.span(self.sending_lease)
+                cutoff = None if not self._recovered else expired
+                self._maybe_posted |= await store.in_flight(self.shards, cutoff)
+                claimed = await store.claim_due(
+                    now,
+                    limit=CLAIM_BATCH,
+                    include_sending=not self._recovered,
+                    claimed_before=expired,
+                    shards=self.shards,
                 )
                 self._recovered = True
                 if not claimed:
                     return posted
                 decisions = decide(claimed, now, self.bot.clock.span(JITTER_SECONDS))
-                store = self.bot.store.deliveries
                 for skip in (d for d in decisions if not d.post):
-                    await store.mark_skipped(skip.delivery.key, skip.status, skip.detail, now)
+                    await self._settle(skip.delivery, self._skip(skip, now))
                 to_post = [d.delivery for d in decisions if d.post]
-                await fan_out(to_post, self._post)
+                await fan_out(to_post, lambda row: self._settle(row, self._post(row)))
                 posted += len(to_post)
                 if len(claimed) < CLAIM_BATCH:
                     return posted
+
+    async def _skip(self, skip: Decision, now: datetime) -> None:
+        await self.bot.store.deliveries.mark_skipped(
+            skip.delivery.key, skip.status, skip.detail, now
+        )
+
+    async def _settle(self, row: Delivery, work: Awaitable[None]) -> None:
+        """Run one row's settling; a failure is logged in one line and stops nothing else.
+
+        The row then stays `sending` until its claim's lease runs out and the next dispatch
+        takes it back, looking for its post in the channel before sending it again.
+        """
+        try:
+            await work
+        except Exception as exc:  # one row's trouble must not abort the batch
+            self._maybe_posted.add(row.key)
+            if self.scheduler.running:  # come back for it when its lease has run out
+                self.scheduler.add_job(
+                    self.sweep,
+                    DateTrigger(run_date=self.bot.clock.real_in(self.sending_lease + 1.0)),
+                    id="take-back",
+                    replace_existing=True,
+                )
+            log.error(
+                "could not settle %s for %s in guild %s (taken back in %.0f s): %s: %s",
+                row.milestone,
+                row.event_ref,
+                row.guild_id,
+                self.sending_lease,
+                type(exc).__name__,
+                exc,
+            )
 
     async def _post(self, row: Delivery) -> None:
         store = self.bot.store
