@@ -133,6 +133,7 @@ class ReminderService:
         # after a resume (kept in memory for the same reason as `_removed`).
         self._following: set[int] = set()
         self.sending_lease = SENDING_LEASE_SECONDS
+        self._stopping = False
 
     @property
     def shards(self) -> tuple[int, frozenset[int]] | None:
@@ -157,6 +158,7 @@ class ReminderService:
 
     async def stop(self) -> None:
         """Stop waking up; a dispatch in progress finishes."""
+        self._stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         async with self._dispatch_lock:
@@ -174,6 +176,11 @@ class ReminderService:
             await self.reschedule()
         except Exception as exc:  # a job must not die: the 30 s sweep comes back
             log.error("reminder sweep failed: %s: %s", type(exc).__name__, exc)
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            # The scheduler's shutdown cancels its running jobs: the outbox keeps the rows.
+            log.debug("a reminder sweep was stopped by the shutdown")
 
     # ------------------------------------------------------------------ planning
 
