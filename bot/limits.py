@@ -43,6 +43,9 @@ INTERACTIVE: Lane = "interactive"
 BULK: Lane = "bulk"
 
 PACING_MARGIN = 0.97  # Discord's window slides: pacing at exactly the limit draws 429s
+# A process holding a share: the fleet's processes stall independently (a busy event loop
+# sends a few gated requests late, bunched), and their windows add up, so more slack.
+FLEET_MARGIN = 0.95
 INVALID_WINDOW_SECONDS = 600.0  # Discord counts invalid requests over ten minutes
 DISCORD_INVALID_BAN = 10_000  # ... and bans the IP for an hour at this many
 INVALID_HOLD_THRESHOLD = 5_000  # we hold the fan-out at half of it
@@ -118,8 +121,8 @@ class RestGate:
         self.limit = limit
         self.burst = round(limit * (1 - margin) / 8) if burst is None else max(0, burst)
         rate = limit * margin
-        if not whole:  # other processes fill the rest of the window
-            rate = max(limit / 2, min(rate, limit - self.burst - 1))
+        if not whole:  # other processes fill the rest of the window, each with its jitter
+            rate = max(limit / 2, min(limit * FLEET_MARGIN, limit - self.burst - 1))
         self.rate = rate
         self.interval = 1.0 / rate
         self.invalid_threshold = invalid_threshold
