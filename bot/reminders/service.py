@@ -134,6 +134,9 @@ class ReminderService:
         self._following: set[int] = set()
         self.sending_lease = SENDING_LEASE_SECONDS
         self._stopping = False
+        # Posts waiting to be recorded `sent`, and the task writing them (`_record_sent`).
+        self._sent_queue: list[tuple[DeliveryKey, int, asyncio.Future[None]]] = []
+        self._recorder: asyncio.Task[None] | None = None
 
     @property
     def shards(self) -> tuple[int, frozenset[int]] | None:
@@ -163,6 +166,8 @@ class ReminderService:
             self.scheduler.shutdown(wait=False)
         async with self._dispatch_lock:
             pass  # a dispatch in progress has finished
+        if self._recorder is not None:  # and so has the recording of its posts
+            await asyncio.gather(self._recorder, return_exceptions=True)
 
     async def sweep(self) -> None:
         """Post whatever is due, then schedule the next wake-ups.
@@ -354,8 +359,37 @@ class ReminderService:
         except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
             await self._retry_later(row, exc)
         else:
-            await store.deliveries.mark_sent(row.key, message.id, self.bot.clock.now())
+            await self._record_sent(row.key, message.id)
             log.info("posted %s for %s in guild %s", row.milestone, row.event_ref, row.guild_id)
+
+    async def _record_sent(self, key: DeliveryKey, message_id: int) -> None:
+        """Record a post as sent, in one transaction with the others finishing meanwhile.
+
+        Group commit: while one batch is being written, the next gathers, so a fan-out
+        takes the database's write lock once per batch instead of once per post (several
+        processes share that lock). Returns once this row is recorded; raises if it is not.
+        """
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._sent_queue.append((key, message_id, done))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._write_sent(), name="record-sent")
+        await done
+
+    async def _write_sent(self) -> None:
+        while self._sent_queue:
+            batch, self._sent_queue = self._sent_queue, []
+            try:
+                await self.bot.store.deliveries.mark_sent_many(
+                    [(key, message_id) for key, message_id, _ in batch], self.bot.clock.now()
+                )
+            except Exception as exc:  # each row's waiter logs it and the row is taken back
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
 
     async def _find_post(self, row: Delivery, channel: discord.PartialMessageable) -> int | None:
         """The id of this row's post among the channel's recent messages, if it is there."""

@@ -232,6 +232,19 @@ class DeliveryQueries:
             [message_id, to_db_time(now)],
         )
 
+    async def mark_sent_many(self, sent: Sequence[tuple[DeliveryKey, int]], now: datetime) -> int:
+        """Record many posted reminders in one transaction; how many rows were `sending`."""
+        stamp = to_db_time(now)
+        async with self.db.transaction() as conn:
+            cursor = await conn.executemany(
+                """UPDATE deliveries SET status = 'sent', message_id = ?, settled_at = ?,
+                       detail = NULL
+                   WHERE guild_id = ? AND event_ref = ? AND milestone = ?
+                     AND status = 'sending'""",
+                [(message_id, stamp, *key) for key, message_id in sent],
+            )
+            return cursor.rowcount
+
     async def mark_skipped(
         self, key: DeliveryKey, status: SkipStatus, detail: str, now: datetime
     ) -> bool:

@@ -131,17 +131,17 @@ async def test_a_row_whose_settling_failed_is_taken_back_and_found_not_reposted(
             milestones="0",
         )
         store = bot.store.deliveries
-        record_sent = store.mark_sent
+        record_sent = store.mark_sent_many
         failures = 0
 
-        async def broken_once(*args: object, **kwargs: object) -> bool:
+        async def broken_once(*args: object, **kwargs: object) -> int:
             nonlocal failures
             if failures == 0:
                 failures += 1
                 raise StoreError("database is having a bad day")
             return await record_sent(*args, **kwargs)  # type: ignore[arg-type]
 
-        store.mark_sent = broken_once  # type: ignore[method-assign]
+        store.mark_sent_many = broken_once  # type: ignore[method-assign]
         with caplog.at_level(logging.ERROR):
             await wait_for(lambda: failures == 1, what="the failed settling")
             await wait_for(lambda: bool(posts(emulator, guild)), what="the post")
