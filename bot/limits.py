@@ -295,4 +295,7 @@ def _rest_path(url: str) -> str | None:
 def gate_for(limit: float, shard_count: int | None, shard_ids: tuple[int, ...] | None) -> RestGate:
     """The gate of one process serving `shard_ids` of `shard_count` under `limit`."""
     share = fleet_share(limit, shard_count, shard_ids)
-    return RestGate(share, whole=share >= limit)
+    # Discord counts invalid requests per IP, and a fleet's processes may share one: each
+    # holds at its share of the threshold, so together they hold at it.
+    threshold = max(1, round(INVALID_HOLD_THRESHOLD * share / limit))
+    return RestGate(share, whole=share >= limit, invalid_threshold=threshold)

@@ -146,6 +146,8 @@ def test_a_fleet_shares_the_limit_by_shards_served() -> None:
         gates = [gate_for(limit, count, (i,)) for i in range(count)]
         assert sum(g.rate + g.burst + 1 for g in gates) <= limit
         assert sum(g.rate for g in gates) >= 0.9 * limit
+    # Discord counts invalid requests per IP: a fleet on one host holds at 5,000 together.
+    assert sum(gate_for(50, 4, (i,)).invalid_threshold for i in range(4)) == 5000
     whole = gate_for(50, None, None)
     assert whole.rate == pytest.approx(48.5)
     assert whole.rate + whole.burst + 1 <= 50
