@@ -23,12 +23,15 @@ FULL: dict[str, dict[str, Any]] = {
     "commands": {"n": 500, "rounds": 4},
     "store": {"people": 100_000, "characters": 100_000, "typed": 300},
     "fanout": {"servers": 5000, "limit": 500.0, "lead": 20.0},
+    "fanout2": {"servers": 5000, "limit": 500.0, "lead": 20.0, "processes": 2},
+    "fanout4": {"servers": 5000, "limit": 500.0, "lead": 25.0, "processes": 4},
     "memory": {"servers": 10_000, "shards": 4, "small": 2500},
 }
 SMOKE: dict[str, dict[str, Any]] = {
     "commands": {"n": 5, "rounds": 1},
     "store": {"people": 1500, "characters": 1500, "typed": 20},
     "fanout": {"servers": 40, "limit": 100.0, "lead": 5.0},
+    "fanout2": {"servers": 40, "limit": 100.0, "lead": 6.0, "processes": 2},
     "memory": {"servers": 20, "shards": 1, "small": None},
 }
 
@@ -37,6 +40,8 @@ STEPS: dict[str, Callable[..., Coroutine[Any, Any, dict[str, Any]]]] = {
     "commands": bench_commands.run,
     "store": bench_store.run,
     "fanout": bench_fanout.run,
+    "fanout2": bench_fanout.run,
+    "fanout4": bench_fanout.run,
     "memory": bench_memory.run,
 }
 
@@ -159,24 +164,9 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         )
     )
     out.append(("database size", f"{s['db_mb']} MB", f"FTS5 index {s['fts_mb']} MB", "reported"))
-    f = r["fanout"]
-    out.append(
-        (
-            f"fan-out to {f['servers']} servers",
-            f"{f['achieved_per_s']:.1f}/s in {f['span_s']:.2f} s",
-            f"limit {f['limit_per_s']:g}/s (floor {f['floor_s']:.2f} s)",
-            verdict(f["achieved_of_limit"] >= 0.95, f">= 95%, {f['achieved_of_limit']:.1%}"),
-        )
-    )
-    ok = f["rate_limited_429"] == 0 and f["duplicates"] == 0
-    out.append(
-        (
-            "fan-out 429s / duplicates / sent",
-            f"{f['rate_limited_429']} / {f['duplicates']} / {f['outbox'].get('sent', 0)}",
-            "-",
-            verdict(ok and f["outbox"].get("sent", 0) == f["servers"], "0 / 0 / all"),
-        )
-    )
+    for key in ("fanout", "fanout2", "fanout4"):
+        if key in r:
+            out.extend(fanout_rows(r[key]))
     m = r["memory"]
     label = f"{m['servers']} servers, {m['shards']} shards"
     out.append(
@@ -203,6 +193,31 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     return out
 
 
+def fanout_rows(f: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Two rows of one fan-out: its combined rate, and 429s / duplicates / rows sent."""
+    n = f.get("processes", 1)
+    who = "1 process" if n == 1 else f"{n} processes, one token"
+    target = 0.95 if n == 1 else 0.90
+    ok = f["rate_limited_429"] == 0 and f["duplicates"] == 0
+    return [
+        (
+            f"fan-out to {f['servers']} servers, {who}",
+            f"{f['achieved_per_s']:.1f}/s in {f['span_s']:.2f} s",
+            f"limit {f['limit_per_s']:g}/s (floor {f['floor_s']:.2f} s)",
+            verdict(
+                f["achieved_of_limit"] >= target,
+                f">= {target:.0%}, {f['achieved_of_limit']:.1%}",
+            ),
+        ),
+        (
+            f"fan-out 429s / duplicates / sent, {who}",
+            f"{f['rate_limited_429']} / {f['duplicates']} / {f['outbox'].get('sent', 0)}",
+            "-",
+            verdict(ok and f["outbox"].get("sent", 0) == f["servers"], "0 / 0 / all"),
+        ),
+    ]
+
+
 async def main(smoke: bool, out: Path) -> dict[str, Any]:
     sizes = SMOKE if smoke else FULL
     results: dict[str, Any] = {
@@ -211,7 +226,7 @@ async def main(smoke: bool, out: Path) -> dict[str, Any]:
         "machine": machine(),
         "sizes": sizes,
     }
-    for name in STEPS:
+    for name in sizes:
         started = time.perf_counter()
         print(f"running {name} ...", file=sys.stderr, flush=True)
         results[name] = await isolated(name, sizes[name])

@@ -8,6 +8,7 @@ import json
 import logging
 import time
 from collections.abc import Sequence
+from types import TracebackType
 
 import discord
 from discord.ext import commands
@@ -15,11 +16,16 @@ from discord.ext import commands
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import FanTree
+from bot.lease import ShardLease
+from bot.limits import gate_for
 from bot.reminders.service import ReminderService
 from bot.store import Store
 from bot.store.packs import load_dir, no_packs_warning
 
 log = logging.getLogger(__name__)
+
+# A running bot outwaits another writer (a backup, a CLI import, a stalled disk) this long.
+LOCK_PATIENCE_SECONDS = 60.0
 
 IDENTIFY_WINDOW_SECONDS = 5.0  # Discord: max_concurrency IDENTIFYs per 5 s
 
@@ -50,6 +56,8 @@ class FanBot(commands.AutoShardedBot):
             sharding["shard_count"] = settings.shard_count
         if settings.shard_ids is not None:
             sharding["shard_ids"] = list(settings.shard_ids)
+        # Every REST request waits here (discord.py's aiohttp trace): one owner of the limits.
+        self.gate = gate_for(settings.global_rate_limit, settings.shard_count, settings.shard_ids)
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -60,6 +68,7 @@ class FanBot(commands.AutoShardedBot):
             chunk_guilds_at_startup=False,
             member_cache_flags=discord.MemberCacheFlags.none(),
             max_messages=None,
+            http_trace=self.gate.trace_config(),
             **sharding,  # type: ignore[arg-type]
         )
         self.settings = settings
@@ -70,6 +79,7 @@ class FanBot(commands.AutoShardedBot):
         self._max_concurrency: int | None = None
         self._identify_locks: dict[int, asyncio.Lock] = {}
         self._last_identify: dict[int, float] = {}
+        self._closing: asyncio.Future[None] | None = None
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         """Wait only as long as Discord's IDENTIFY limit needs, not discord.py's flat 5 s.
@@ -96,7 +106,11 @@ class FanBot(commands.AutoShardedBot):
         packs = load_dir(folder)  # every pack checked before the database is even opened
         if not packs:
             log.warning("%s", no_packs_warning(folder))
-        self.store = await Store.open(self.settings.db_path, clock=self.clock)
+        self.store = await Store.open(
+            self.settings.db_path, clock=self.clock, lock_patience=LOCK_PATIENCE_SECONDS
+        )
+        self.lease = ShardLease(self.store, self.clock, self.reminders.shards)
+        await self.lease.take()
         in_folder: set[str] = set()
         for name, changed in await self.store.import_packs(packs):
             log.info("content pack %s: %s", name, "imported" if changed else "unchanged")
@@ -139,9 +153,30 @@ class FanBot(commands.AutoShardedBot):
         return len(synced)
 
     async def close(self) -> None:
-        """Stop the reminders and the gateway, then close the store."""
+        """Stop the reminders and the gateway, drop the shard lease, close the store.
+
+        Called twice at once on SIGTERM (the signal, then `async with` unwinding): the
+        second call waits for the first instead of closing the store under its feet.
+        """
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self._close_everything())
+        await asyncio.shield(self._closing)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Wait for the whole close: discord.py's own `__aexit__` skips ours once a close began."""
+        await self.close()
+
+    async def _close_everything(self) -> None:
         await self.reminders.stop()
         await super().close()
+        lease: ShardLease | None = getattr(self, "lease", None)
+        if lease is not None:
+            await lease.release()
         store = getattr(self, "store", None)
         if store is not None:
             await store.close()

@@ -56,6 +56,10 @@ class Clock:
         """The real (wall-clock) UTC time at which this clock will show `moment`."""
         return datetime.fromtimestamp(time.time() + self.real_seconds_until(moment), tz=UTC)
 
+    def real_now(self) -> datetime:
+        """The real (wall-clock) UTC time, what other processes agree on (leases)."""
+        return datetime.fromtimestamp(time.time(), tz=UTC)
+
     def real_in(self, seconds: float) -> datetime:
         """The real (wall-clock) UTC time `seconds` real seconds from now, for timers."""
         return datetime.fromtimestamp(time.time() + seconds, tz=UTC)

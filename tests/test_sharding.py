@@ -98,3 +98,85 @@ async def test_two_processes_post_to_every_guild_exactly_once(tmp_path: Path) ->
     assert sorted(served_by) == sorted(g.id for g in guilds)
     async with await Store.open(db) as store:
         assert await store.deliveries.counts(EVENT) == {"sent": GUILDS}
+
+
+async def test_two_processes_started_together_on_a_new_database_share_the_limit(
+    tmp_path: Path,
+) -> None:
+    """Shards 0 and 1 of 2, started at the same moment on no database, under 50/s.
+
+    Each paces at half the token's limit (unshared, the two would post at twice it); the
+    servers set up their countdowns through the running bots, then the premiere comes.
+    """
+    emulator = Emulator(shard_count=SHARDS, global_rate_limit=50)
+    await emulator.start()
+    guilds = add_crowd(emulator, 80)
+    channels = {g.id: emulator.channel(g, "announcements") for g in guilds}
+    db = tmp_path / "fanbot.sqlite3"
+    start = (PREMIERE - timedelta(seconds=30)).isoformat()
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=tmp_path,
+            env=cli_env(
+                tmp_path,
+                DISCORD_TOKEN=emulator.token,
+                DISCORD_API_BASE=emulator.api_base,
+                DISCORD_GATEWAY_URL=emulator.gateway_url,
+                FANBOT_DB=str(db),
+                FANBOT_CLOCK_START=start,
+                FANBOT_CLOCK_SPEED="1",
+                FANBOT_SHARD_COUNT=str(SHARDS),
+                FANBOT_SHARD_IDS=str(shard),
+                FANBOT_LOG_LEVEL="INFO",
+                PYTHONPATH=str(REPO),
+            ),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for shard in range(SHARDS)
+    ]
+    logs: list[str] = []
+    try:
+        for _ in range(600):  # both connected, commands registered
+            if len(emulator.sessions) >= SHARDS and emulator.commands.listing(None):
+                break
+            if any(p.returncode is not None for p in processes):
+                break
+            await asyncio.sleep(0.05)
+        for guild in guilds:
+            reply = await emulator.slash(
+                "countdown setup", in_guild=guild, channel=channels[guild.id], milestones="0"
+            )
+            assert "Countdown set" in reply.content, reply.content
+        for _ in range(1200):  # the premiere is 30 s after start
+            if all(
+                any(m.interaction_id is None for m in emulator.channel_messages(c))
+                for c in channels.values()
+            ):
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.0)  # time for a (wrong) second post to show up
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.send_signal(signal.SIGINT)
+        for process in processes:
+            _, err = await asyncio.wait_for(process.communicate(), 30)
+            logs.append(err.decode())
+        await emulator.stop()
+    emulator.assert_no_breaches()
+
+    for shard, process in enumerate(processes):
+        assert process.returncode == 0, logs[shard]
+    assert emulator.limits.rate_limited == 0, "\n".join(logs)
+    for guild in guilds:
+        ours = [
+            m for m in emulator.channel_messages(channels[guild.id]) if m.interaction_id is None
+        ]
+        assert len(ours) == 1, guild.name
+    async with await Store.open(db) as store:
+        assert await store.deliveries.counts(EVENT) == {"sent": len(guilds)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -24,7 +24,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import render
-from bot.reminders.fanout import Pacer, fan_out
+from bot.reminders.fanout import fan_out
 from bot.reminders.milestones import grace_for, headline
 from bot.reminders.planner import wanted
 from bot.reminders.targets import server_event_record, target_for
@@ -55,6 +55,10 @@ WAKEUPS_AHEAD = 200
 CLAIM_BATCH = 500
 HISTORY_LOOKBACK = 50
 RECENTLY_DELETED = 256
+# Real seconds a claimed row may stay `sending` before its owner takes it back: longer
+# than any post takes (discord.py's five tries, each after its 429 wait, and the store's
+# patience for a locked writer), so only a row whose settling failed is ever taken back.
+SENDING_LEASE_SECONDS = 120.0
 REMOVED_REASON = "the bot was removed from the server"
 ENDED_DETAIL = "the event had already ended"
 STARTED_EARLY_DETAIL = "the event started early, before this post's time"
@@ -121,7 +125,6 @@ class ReminderService:
     def __init__(self, bot: FanBot) -> None:
         self.bot = bot
         self.scheduler = AsyncIOScheduler(timezone="UTC")
-        self.pacer = Pacer(bot.settings.global_rate_limit)
         self._dispatch_lock = asyncio.Lock()
         self._recovered = False
         # Guilds whose countdowns were paused because the bot was removed: kept in memory
@@ -134,6 +137,11 @@ class ReminderService:
         self._following: set[int] = set()
         # Events deleted lately, for a setup that read one just before (see `catch_up`).
         self._deleted: deque[int] = deque(maxlen=RECENTLY_DELETED)
+        self.sending_lease = SENDING_LEASE_SECONDS
+        self._stopping = False
+        # Posts waiting to be recorded `sent`, and the task writing them (`_record_sent`).
+        self._sent_queue: list[tuple[DeliveryKey, int, asyncio.Future[None]]] = []
+        self._recorder: asyncio.Task[None] | None = None
 
     @property
     def shards(self) -> tuple[int, frozenset[int]] | None:
@@ -158,15 +166,31 @@ class ReminderService:
 
     async def stop(self) -> None:
         """Stop waking up; a dispatch in progress finishes."""
+        self._stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         async with self._dispatch_lock:
             pass  # a dispatch in progress has finished
+        if self._recorder is not None:  # and so has the recording of its posts
+            await asyncio.gather(self._recorder, return_exceptions=True)
 
     async def sweep(self) -> None:
-        """Post whatever is due, then schedule the next wake-ups."""
-        await self.dispatch_due()
-        await self.reschedule()
+        """Post whatever is due, then schedule the next wake-ups.
+
+        Every scheduler job runs this: it never lets an error out (APScheduler would print a
+        traceback), it logs it in one line; the next sweep tries again, and rows left
+        `sending` are taken back when their claim's lease runs out.
+        """
+        try:
+            await self.dispatch_due()
+            await self.reschedule()
+        except Exception as exc:  # a job must not die: the 30 s sweep comes back
+            log.error("reminder sweep failed: %s: %s", type(exc).__name__, exc)
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            # The scheduler's shutdown cancels its running jobs: the outbox keeps the rows.
+            log.debug("a reminder sweep was stopped by the shutdown")
 
     # ------------------------------------------------------------------ planning
 
@@ -219,7 +243,7 @@ class ReminderService:
             return
         clock = self.bot.clock
         due_times = await self.bot.store.deliveries.next_due(clock.now(), self.shards)
-        keep = {"sweep", "first-sweep", "wake-now"}
+        keep = {"sweep", "first-sweep", "wake-now", "take-back"}
         for due in due_times[:WAKEUPS_AHEAD]:
             job_id = f"wake:{due.isoformat()}"
             keep.add(job_id)
@@ -250,24 +274,65 @@ class ReminderService:
         posted = 0
         async with self._dispatch_lock:
             while True:
+                if self.bot.gate.holding:  # too many invalid requests: the sweep comes back
+                    return posted
                 now = self.bot.clock.now()
-                if not self._recovered:
-                    self._maybe_posted = await self.bot.store.deliveries.in_flight(self.shards)
-                claimed = await self.bot.store.deliveries.claim_due(
-                    now, limit=CLAIM_BATCH, include_sending=not self._recovered, shards=self.shards
+                store = self.bot.store.deliveries
+                # Rows still `sending` whose claim is older than the lease: settling them
+                # failed (no dispatch of ours runs meanwhile), so they are taken back.
+                expired = now - self.bot.clock.span(self.sending_lease)
+                cutoff = None if not self._recovered else expired
+                self._maybe_posted |= await store.in_flight(self.shards, cutoff)
+                claimed = await store.claim_due(
+                    now,
+                    limit=CLAIM_BATCH,
+                    include_sending=not self._recovered,
+                    claimed_before=expired,
+                    shards=self.shards,
                 )
                 self._recovered = True
                 if not claimed:
                     return posted
                 decisions = decide(claimed, now, self.bot.clock.span(JITTER_SECONDS))
-                store = self.bot.store.deliveries
                 for skip in (d for d in decisions if not d.post):
-                    await store.mark_skipped(skip.delivery.key, skip.status, skip.detail, now)
+                    await self._settle(skip.delivery, self._skip(skip, now))
                 to_post = [d.delivery for d in decisions if d.post]
-                await fan_out(to_post, self._post, self.pacer)
+                await fan_out(to_post, lambda row: self._settle(row, self._post(row)))
                 posted += len(to_post)
                 if len(claimed) < CLAIM_BATCH:
                     return posted
+
+    async def _skip(self, skip: Decision, now: datetime) -> None:
+        await self.bot.store.deliveries.mark_skipped(
+            skip.delivery.key, skip.status, skip.detail, now
+        )
+
+    async def _settle(self, row: Delivery, work: Awaitable[None]) -> None:
+        """Run one row's settling; a failure is logged in one line and stops nothing else.
+
+        The row then stays `sending` until its claim's lease runs out and the next dispatch
+        takes it back, looking for its post in the channel before sending it again.
+        """
+        try:
+            await work
+        except Exception as exc:  # one row's trouble must not abort the batch
+            self._maybe_posted.add(row.key)
+            if self.scheduler.running:  # come back for it when its lease has run out
+                self.scheduler.add_job(
+                    self.sweep,
+                    DateTrigger(run_date=self.bot.clock.real_in(self.sending_lease + 1.0)),
+                    id="take-back",
+                    replace_existing=True,
+                )
+            log.error(
+                "could not settle %s for %s in guild %s (taken back in %.0f s): %s: %s",
+                row.milestone,
+                row.event_ref,
+                row.guild_id,
+                self.sending_lease,
+                type(exc).__name__,
+                exc,
+            )
 
     async def _post(self, row: Delivery) -> None:
         store = self.bot.store
@@ -307,8 +372,37 @@ class ReminderService:
         except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
             await self._retry_later(row, exc)
         else:
-            await store.deliveries.mark_sent(row.key, message.id, self.bot.clock.now())
+            await self._record_sent(row.key, message.id)
             log.info("posted %s for %s in guild %s", row.milestone, row.event_ref, row.guild_id)
+
+    async def _record_sent(self, key: DeliveryKey, message_id: int) -> None:
+        """Record a post as sent, in one transaction with the others finishing meanwhile.
+
+        Group commit: while one batch is being written, the next gathers, so a fan-out
+        takes the database's write lock once per batch instead of once per post (several
+        processes share that lock). Returns once this row is recorded; raises if it is not.
+        """
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._sent_queue.append((key, message_id, done))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._write_sent(), name="record-sent")
+        await done
+
+    async def _write_sent(self) -> None:
+        while self._sent_queue:
+            batch, self._sent_queue = self._sent_queue, []
+            try:
+                await self.bot.store.deliveries.mark_sent_many(
+                    [(key, message_id) for key, message_id, _ in batch], self.bot.clock.now()
+                )
+            except Exception as exc:  # each row's waiter logs it and the row is taken back
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
 
     async def _find_post(self, row: Delivery, channel: discord.PartialMessageable) -> int | None:
         """The id of this row's post among the channel's recent messages, if it is there."""

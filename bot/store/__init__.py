@@ -24,6 +24,7 @@ from bot.store.db import Database, StoreError
 from bot.store.deliveries import DeliveryQueries
 from bot.store.guilds import GuildQueries
 from bot.store.importer import RemovedPack, import_packs, remove_packs
+from bot.store.leases import LeaseQueries
 from bot.store.models import (
     CastFilter,
     Casting,
@@ -94,6 +95,7 @@ class Store:
         self.deliveries = DeliveryQueries(db)
         self.command_syncs = CommandSyncQueries(db)
         self.server_events = ServerEventQueries(db)
+        self.leases = LeaseQueries(db)
 
     @property
     def path(self) -> str:
@@ -101,9 +103,14 @@ class Store:
         return self.db.path
 
     @classmethod
-    async def open(cls, path: Path | str, *, clock: Clock | None = None) -> Store:
-        """Open and migrate the database at `path`, creating it and its folder if needed."""
-        return cls(await Database.open(path), clock or Clock())
+    async def open(
+        cls, path: Path | str, *, clock: Clock | None = None, lock_patience: float = 0.0
+    ) -> Store:
+        """Open and migrate the database at `path`, creating it and its folder if needed.
+
+        `lock_patience`: seconds a write waits beyond SQLite's own 5 s for another writer.
+        """
+        return cls(await Database.open(path, lock_patience=lock_patience), clock or Clock())
 
     async def close(self) -> None:
         """Close the database connection."""

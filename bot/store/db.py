@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -20,6 +21,34 @@ log = logging.getLogger(__name__)
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 # sqlite3.OperationalError messages that are about the file, not about our SQL.
 _ENVIRONMENT = re.compile(r"locked|readonly|read-only|full|disk I/O|busy|unable to open")
+# ... and those that pass: another connection holds the write lock for now.
+_TRANSIENT = re.compile(r"locked|busy")
+BUSY_TIMEOUT_MS = 5000  # SQLite's own wait for a lock, per statement
+RETRY_FIRST_SECONDS = 0.05
+RETRY_MAX_SECONDS = 1.0
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether `exc` is SQLite saying that another connection holds a lock for now."""
+    return isinstance(exc, sqlite3.OperationalError) and bool(_TRANSIENT.search(str(exc)))
+
+
+def split_statements(script: str) -> list[str]:
+    """A migration script as single statements (`;` inside strings and triggers kept)."""
+    statements: list[str] = []
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if _has_sql(pending):
+                statements.append(pending.strip())
+            pending = ""
+    return statements
+
+
+def _has_sql(text: str) -> bool:
+    lines = (line.split("--", 1)[0].strip() for line in text.splitlines())
+    return any(line and line != ";" for line in lines)
 
 
 class StoreError(Exception):
@@ -130,17 +159,24 @@ class Database:
     """One open aiosqlite connection, in autocommit mode, with explicit transactions.
 
     Writers that change more than one row use `transaction()`, which serialises them on this
-    connection and rolls back on any error.
+    connection and rolls back on any error. Taking the write lock waits `BUSY_TIMEOUT_MS`
+    in SQLite and then, for up to `lock_patience` more seconds, retries with backoff (the
+    bot is patient; a CLI command reports the lock soon).
     """
 
-    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: str, lock_patience: float = 0.0) -> None:
         self.conn = conn
         self.path = path
+        self.lock_patience = lock_patience
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path | str) -> Database:
-        """Open (creating file and folder if needed) and migrate the database at `path`."""
+    async def open(cls, path: Path | str, *, lock_patience: float = 0.0) -> Database:
+        """Open (creating file and folder if needed) and migrate the database at `path`.
+
+        Safe when several processes open one new database at once: one migrates, the
+        others wait for its lock and find the work done.
+        """
         name = str(path)
         if not _is_memory(name):
             try:
@@ -156,7 +192,7 @@ class Database:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {name}: {exc}") from exc
         conn.row_factory = aiosqlite.Row
-        db = cls(conn, name)
+        db = cls(conn, name, lock_patience)
         try:
             await db._configure()
             await db._migrate(load_migrations())
@@ -183,7 +219,7 @@ class Database:
         """
         async with self._write_lock:
             try:
-                await self.conn.execute("BEGIN IMMEDIATE")
+                await self._patiently("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
                 raise self._unwritable(exc) from exc
             try:
@@ -195,11 +231,32 @@ class Database:
                     raise self._unwritable(exc) from exc
                 raise
             try:
-                await self.conn.execute("COMMIT")
+                await self._patiently("COMMIT")  # a busy COMMIT leaves the transaction open
             except sqlite3.OperationalError as exc:
                 if self.conn.in_transaction:
                     await self.conn.execute("ROLLBACK")
                 raise self._unwritable(exc) from exc
+
+    async def _patiently(self, statement: str, patience: float | None = None) -> None:
+        """Run a statement that needs the write lock, retrying while another holds it."""
+        patience = self.lock_patience if patience is None else patience
+        deadline = time.monotonic() + patience
+        delay = RETRY_FIRST_SECONDS
+        while True:
+            try:
+                await self.conn.execute(statement)
+                return
+            except sqlite3.OperationalError as exc:
+                if not is_transient(exc) or time.monotonic() + delay > deadline:
+                    raise
+                if delay == RETRY_FIRST_SECONDS:
+                    log.warning(
+                        "database %s is locked by another writer; waiting up to %.0f s",
+                        self.path,
+                        patience,
+                    )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_SECONDS)
 
     def _unwritable(self, exc: sqlite3.Error) -> StoreError:
         return StoreError(
@@ -209,39 +266,53 @@ class Database:
 
     async def _configure(self) -> None:
         try:
-            await self.conn.execute("PRAGMA busy_timeout = 5000")
+            await self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await self.conn.execute("PRAGMA foreign_keys = ON")
-            await self.conn.execute("PRAGMA journal_mode = WAL")
+            # Switching to WAL needs the file to itself: another process starting at the
+            # same moment may be doing it too (SQLite does not always wait for that lock).
+            await self._patiently("PRAGMA journal_mode = WAL", max(self.lock_patience, 10.0))
             await self.conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as exc:
+            if is_transient(exc):
+                raise self._unwritable(exc) from exc
             raise StoreError(
                 f"database {self.path} cannot be used ({exc}); is it a fanbot SQLite file? "
                 "Point FANBOT_DB elsewhere or move the file away"
             ) from exc
 
     async def _migrate(self, migrations: list[Migration]) -> None:
-        current = await self.schema_version()
+        """Apply the migrations this database lacks, each in its own write transaction.
+
+        The version is read again inside each `BEGIN IMMEDIATE`, so of several processes
+        starting together on one database one applies each step and the others, once they
+        have the lock, find it done.
+        """
         known = len(migrations)
+        current = await self.schema_version()  # most starts stop here, without a lock
         if current > known:
             raise StoreError(
                 f"database {self.path} was written by a newer fanbot (schema {current}, "
                 f"this one knows {known}); upgrade fanbot or point FANBOT_DB elsewhere"
             )
-        if 0 < current < known and not _is_memory(self.path):
-            await self._backup_before_migrating(current, known)
+        backed_up = current == 0 or _is_memory(self.path)
         for migration in migrations[current:]:
-            script = (
-                f"BEGIN IMMEDIATE;\n{migration.sql}\n"
-                f"PRAGMA user_version = {migration.number};\nCOMMIT;"
-            )
-            try:
-                await self.conn.executescript(script)
-            except sqlite3.Error as exc:
-                if self.conn.in_transaction:
-                    await self.conn.execute("ROLLBACK")
-                raise StoreError(
-                    f"database {self.path}: migration {migration.name} failed: {exc}"
-                ) from exc
+            async with self.transaction() as conn:
+                current = await self.schema_version()
+                if current >= migration.number:
+                    continue  # another process applied it while we waited
+                if not backed_up:  # under our write lock: nobody migrates meanwhile
+                    await self._backup_before_migrating(current, known)
+                    backed_up = True
+                try:
+                    for statement in split_statements(migration.sql):
+                        await conn.execute(statement)
+                    await conn.execute(f"PRAGMA user_version = {migration.number}")
+                except sqlite3.Error as exc:
+                    if is_transient(exc) or _ENVIRONMENT.search(str(exc)):
+                        raise
+                    raise StoreError(
+                        f"database {self.path}: migration {migration.name} failed: {exc}"
+                    ) from exc
 
     async def _backup_before_migrating(self, current: int, target: int) -> None:
         """Keep a copy of the database as it is before migrations touch it."""

@@ -165,36 +165,49 @@ class DeliveryQueries:
         *,
         limit: int = 500,
         include_sending: bool = False,
+        claimed_before: datetime | None = None,
         shards: Shards | None = None,
     ) -> list[Delivery]:
         """Atomically mark up to `limit` due rows of active subscriptions `sending`, earliest first.
 
-        `include_sending` also takes rows left `sending` (by a process that died mid-send);
-        only the owner of those guilds' shards should ask for it. Taking such a row back is
-        not another attempt: a crash is not the row's failure, and counting it would make a
-        row that lived through a few restarts give up on its first transient error.
-        Returns the claimed rows.
+        `include_sending` also takes every row left `sending` (by a process that died
+        mid-send); `claimed_before` only those claimed before that moment (their claim's
+        lease ran out: settling them failed). Only the owner of those guilds' shards should
+        ask for either. Taking such a row back is not another attempt: a crash is not the
+        row's failure, and counting it would make a row that lived through a few restarts
+        give up on its first transient error. Returns the claimed rows.
         """
-        statuses = "('pending', 'sending')" if include_sending else "('pending')"
         clause, shard_params = shard_clause("d.guild_id", shards)
         stamp = to_db_time(now)
+        if include_sending:
+            taken, taken_params = "d.status IN ('pending', 'sending')", []
+        elif claimed_before is not None:
+            taken = "(d.status = 'pending' OR (d.status = 'sending' AND d.claimed_at < ?))"
+            taken_params = [to_db_time(claimed_before)]
+        else:
+            taken, taken_params = "d.status = 'pending'", []
         async with self.db.transaction() as conn:
             rows = await conn.execute_fetchall(
                 f"""UPDATE deliveries SET status = 'sending', claimed_at = ?,
                         attempts = attempts + (status = 'pending')
                     WHERE rowid IN (
                         SELECT d.rowid FROM {ACTIVE_JOIN}
-                        WHERE d.status IN {statuses} AND d.due_at <= ?{clause}
+                        WHERE {taken} AND d.due_at <= ?{clause}
                         ORDER BY d.due_at LIMIT ?)
                     RETURNING {DELIVERY_COLS}""",
-                [stamp, stamp, *shard_params, limit],
+                [stamp, *taken_params, stamp, *shard_params, limit],
             )
         claimed = [delivery_from_row(row) for row in rows]
         return sorted(claimed, key=lambda d: (d.due_at, d.key))
 
-    async def in_flight(self, shards: Shards | None = None) -> set[DeliveryKey]:
-        """Rows left `sending`: their post may or may not have gone out before a crash."""
+    async def in_flight(
+        self, shards: Shards | None = None, claimed_before: datetime | None = None
+    ) -> set[DeliveryKey]:
+        """Rows left `sending` (claimed before a moment): their post may have gone out."""
         clause, params = shard_clause("d.guild_id", shards)
+        if claimed_before is not None:
+            clause += " AND d.claimed_at < ?"
+            params.append(to_db_time(claimed_before))
         rows = await self.db.conn.execute_fetchall(
             f"""SELECT d.guild_id, d.event_ref, d.milestone FROM deliveries d
                 WHERE d.status = 'sending'{clause}""",
@@ -220,6 +233,19 @@ class DeliveryQueries:
             "status = 'sent', message_id = ?, settled_at = ?, detail = NULL",
             [message_id, to_db_time(now)],
         )
+
+    async def mark_sent_many(self, sent: Sequence[tuple[DeliveryKey, int]], now: datetime) -> int:
+        """Record many posted reminders in one transaction; how many rows were `sending`."""
+        stamp = to_db_time(now)
+        async with self.db.transaction() as conn:
+            cursor = await conn.executemany(
+                """UPDATE deliveries SET status = 'sent', message_id = ?, settled_at = ?,
+                       detail = NULL
+                   WHERE guild_id = ? AND event_ref = ? AND milestone = ?
+                     AND status = 'sending'""",
+                [(message_id, stamp, *key) for key, message_id in sent],
+            )
+            return cursor.rowcount
 
     async def mark_skipped(
         self, key: DeliveryKey, status: SkipStatus, detail: str, now: datetime

@@ -48,8 +48,11 @@ class CrashReport:
     """What one crash run did and found."""
 
     servers: int
-    kills: int = 0
+    kills: int = 0  # SIGKILLs that hit a live bot while some posts of the phase were missing
+    kills_elsewhere: int = 0  # ... that hit a bot already gone, or after the fan-out
     restarts: int = 0
+    storm_actions: int = 0  # gateway faults the storm loop caused
+    storm_errors: list[str] = field(default_factory=list)
     faults: Counter[str] = field(default_factory=Counter)
     posts_expected: int = 0
     posts_lost: int = 0
@@ -63,7 +66,9 @@ class CrashReport:
         faults = sum(self.faults.values())
         return (
             f"{self.servers} servers, {self.posts_expected} posts expected, "
-            f"{self.kills} SIGKILLs, {self.restarts} restarts, {faults} faults injected "
+            f"{self.kills} SIGKILLs mid fan-out ({self.kills_elsewhere} elsewhere), "
+            f"{self.restarts} restarts, {faults} faults injected, "
+            f"{self.storm_actions} gateway faults, storm errors {self.storm_errors} "
             f"({dict(sorted(self.faults.items()))}), lost {self.posts_lost}, duplicated "
             f"{self.posts_duplicated}, outbox {self.outbox}, {self.seconds:.1f} s"
         )
@@ -188,16 +193,21 @@ class CrashRun:
         log.close()
         self._started_real = time.monotonic()
 
-    async def stop_bot(self, sig: signal.Signals = signal.SIGKILL) -> None:
-        """Stop the process; the next start's clock carries on from this moment."""
+    async def stop_bot(self, sig: signal.Signals = signal.SIGKILL) -> bool:
+        """Stop the process; the next start's clock carries on from this moment.
+
+        True when the signal reached a running process and is what ended it.
+        """
         process = self.process
         if process is None:
-            return
-        if process.returncode is None:
+            return False
+        hit = process.returncode is None
+        if hit:
             process.send_signal(sig)
-        await asyncio.wait_for(process.wait(), 30)
+        code = await asyncio.wait_for(process.wait(), 30)
         self.virtual_now += timedelta(seconds=time.monotonic() - self._started_real)
         self.process = None
+        return hit and code == -sig
 
     # ------------------------------------------------------------------ checks
 
@@ -239,8 +249,11 @@ class CrashRun:
                     raise AssertionError(f"the bot exited early; see {self.workdir}")
                 await asyncio.sleep(0.01)
             await asyncio.sleep(self.random.uniform(0, min(1.5, fan_out_seconds * 0.6)))
-            await self.stop_bot()
-            self.report.kills += 1
+            missing = self.post_count(milestone) < self.report.servers
+            if await self.stop_bot() and missing:
+                self.report.kills += 1
+            else:
+                self.report.kills_elsewhere += 1
             self.say(
                 f"  kill {self.report.kills}: {self.post_count(milestone)}/"
                 f"{self.report.servers} servers have their {milestone} post"
@@ -280,8 +293,9 @@ class CrashRun:
                         await emu.invalidate_session(resumable=True)
                     else:
                         await emu.drop_gateway(int(choice))
-                except Exception:
-                    pass
+                    self.report.storm_actions += 1
+                except Exception as exc:  # recorded: the test fails on any
+                    self.report.storm_errors.append(f"{choice}: {type(exc).__name__}: {exc}")
             await asyncio.sleep(0.5)
 
     async def run(self) -> CrashReport:
@@ -299,6 +313,8 @@ class CrashRun:
             await self.phase("0", self.kills_wanted - first)
         finally:
             if storm is not None:
+                if storm.done() and not storm.cancelled() and storm.exception():
+                    self.report.storm_errors.append(f"the storm loop died: {storm.exception()!r}")
                 storm.cancel()
             await self.stop_bot()
             await self.emulator.stop()

@@ -23,11 +23,14 @@ async def test_killed_and_restarted_bot_posts_each_milestone_exactly_once(
 ) -> None:
     report = await CrashRun(tmp_path, servers=SERVERS, kills=KILLS, storm=storm, seed=4).run()
     print(report.summary())
-    assert report.kills == KILLS
+    # Every kill hit a live bot in the middle of a fan-out (some posts still missing).
+    assert (report.kills, report.kills_elsewhere) == (KILLS, 0), report.summary()
     assert report.restarts == KILLS + 1  # after each kill, and into the premiere phase
     assert report.posts_lost == 0, report.summary()
     assert report.posts_duplicated == 0, report.summary()
     assert report.outbox == {"sent": 2 * SERVERS}, report.summary()
     assert report.breaches == []
+    assert report.storm_errors == []
     if storm:
         assert sum(report.faults.values()) > 10
+        assert report.storm_actions > 0

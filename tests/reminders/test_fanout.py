@@ -1,41 +1,114 @@
-"""bot/reminders/fanout.py: pacing and the bounded pool."""
+"""bot/reminders/fanout.py (the bounded pool) and bot/limits.py (the one gate it waits at)."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
-from bot.reminders.fanout import Pacer, fan_out
+from bot.limits import BULK, INTERACTIVE, RestGate, current_lane, fleet_share, gate_for, lane
+from bot.reminders.fanout import fan_out
 
 
-async def test_pacer_spaces_starts_evenly() -> None:
-    pacer = Pacer(rate=100, margin=1.0)
+def most_in_a_window(starts: list[float], width: float) -> int:
+    """The largest number of starts inside any window of `width` seconds."""
+    return max(sum(1 for t in starts if s <= t < s + width) for s in starts)
+
+
+async def gated(gate: RestGate, starts: list[float], n: int, which: str = INTERACTIVE) -> None:
+    """`n` callers each waiting their turn at `gate`, recording when they got it."""
     loop = asyncio.get_running_loop()
-    starts: list[float] = []
 
-    async def record(_: int) -> None:
+    async def one() -> None:
+        await gate.wait(which)  # type: ignore[arg-type]
         starts.append(loop.time())
 
-    await fan_out(range(21), record, pacer, concurrency=21)
-    # Slots are 10 ms apart: 21 starts span at least 200 ms, and no 100 ms window holds
-    # more than its share (11) plus one for the event loop's jitter.
+    await asyncio.gather(*(one() for _ in range(n)))
+
+
+async def test_gate_spaces_starts_evenly() -> None:
+    gate = RestGate(100, margin=1.0, burst=0)
+    starts: list[float] = []
+    await gated(gate, starts, 21)
+    # Slots are 10 ms apart: 21 starts span at least 200 ms (a gate that never waits
+    # would span none), and no 100 ms window holds more than its share plus one.
     assert starts[-1] - starts[0] >= 0.19
-    assert max(sum(1 for t in starts if s <= t < s + 0.1) for s in starts) <= 12
+    assert most_in_a_window(starts, 0.1) <= 11
 
 
-async def test_one_failure_stops_nothing() -> None:
+async def test_gate_catches_up_a_short_pause_without_exceeding_the_window() -> None:
+    gate = RestGate(400, margin=1.0, burst=10)  # 400/s, a catch-up of 10 slots
+    starts: list[float] = []
+    await gated(gate, starts, 200)
+    await asyncio.sleep(0.1)  # 40 slots lost, of which 10 may be caught up
+    await gated(gate, starts, 400)
+    # 600 starts, but never more than rate + burst + 1 (= 411) in any one-second window:
+    # a gate that lets everything through at once puts all 600 in one.
+    assert len(starts) == 600
+    assert most_in_a_window(starts, 1.0) <= 411
+    # The catch-up: the first 11 of the second batch go at once, not 2.5 ms apart.
+    second = starts[200:]
+    assert second[10] - second[0] < 10 * gate.interval
+
+
+async def test_lanes_take_turns_so_neither_starves() -> None:
+    gate = RestGate(200, margin=1.0, burst=0)
+    order: list[str] = []
+
+    async def one(which: str) -> None:
+        await gate.wait(which)  # type: ignore[arg-type]
+        order.append(which)
+
+    # 40 fan-out requests queue first, then a burst of 40 setups arrives.
+    bulk = [asyncio.create_task(one(BULK)) for _ in range(40)]
+    await asyncio.sleep(0)
+    interactive = [asyncio.create_task(one(INTERACTIVE)) for _ in range(40)]
+    await asyncio.gather(*bulk, *interactive)
+    # While both wait they alternate: the first 40 slots are half and half.
+    assert 18 <= order[:40].count(INTERACTIVE) <= 22
+    assert 18 <= order[:40].count(BULK) <= 22
+
+
+async def test_a_cancelled_waiter_gives_its_turn_away() -> None:
+    gate = RestGate(50, margin=1.0, burst=0)
+    await gate.wait()  # the first slot is now; the next are 20 ms apart
+    doomed = asyncio.create_task(gate.wait())
+    await asyncio.sleep(0)
+    doomed.cancel()
+    starts: list[float] = []
+    await gated(gate, starts, 2)
+    assert len(starts) == 2
+
+
+async def test_one_failure_stops_nothing(caplog: pytest.LogCaptureFixture) -> None:
     done: list[int] = []
 
     async def send(item: int) -> None:
-        if item == 3:
-            await asyncio.sleep(0)
-            done.append(-1)
-            return
+        if item == 1:
+            raise RuntimeError("the store is on fire")
+        await asyncio.sleep(0.01)  # still running when item 1 fails
         done.append(item)
 
-    await fan_out(range(8), send, Pacer(rate=1000), concurrency=2)
-    assert sorted(done) == [-1, 0, 1, 2, 4, 5, 6, 7]
+    with caplog.at_level(logging.ERROR, logger="bot.reminders.fanout"):
+        failed = await fan_out(range(8), send, concurrency=4)
+    assert failed == 1
+    assert sorted(done) == [0, 2, 3, 4, 5, 6, 7]
+    [record] = caplog.records
+    assert "1 failed: RuntimeError: the store is on fire" in record.getMessage()
+
+
+async def test_fan_out_requests_wait_in_the_bulk_lane() -> None:
+    seen: list[str] = []
+
+    async def send(_: int) -> None:
+        seen.append(current_lane())
+
+    await fan_out(range(3), send)
+    assert seen == [BULK] * 3
+    assert current_lane() == INTERACTIVE
+    with lane(BULK):
+        assert current_lane() == BULK
 
 
 async def test_concurrency_is_bounded() -> None:
@@ -49,34 +122,59 @@ async def test_concurrency_is_bounded() -> None:
         await asyncio.sleep(0.01)
         running -= 1
 
-    await fan_out(range(30), send, Pacer(rate=10_000), concurrency=4)
+    await fan_out(range(30), send, concurrency=4)
     assert peak == 4
 
 
 def test_rate_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
-        Pacer(0)
-
-
-async def test_pacer_catches_up_a_short_pause_without_exceeding_the_window() -> None:
-    pacer = Pacer(rate=1000, margin=0.9, burst=25)  # 900/s, catch-up of 25
-    assert pacer.burst == 25
-    loop = asyncio.get_running_loop()
-    starts: list[float] = []
-
-    async def record(_: int) -> None:
-        starts.append(loop.time())
-
-    await fan_out(range(100), record, pacer, concurrency=100)
-    await asyncio.sleep(0.2)
-    await fan_out(range(300), record, pacer, concurrency=300)
-    # Never more than rate * margin + burst + 1 (= 926) starts in any one-second window.
-    assert max(sum(1 for t in starts if s <= t < s + 1.0) for s in starts) <= 926
-    # The burst after the pause: the first 26 of the second batch start at once.
-    second = starts[100:]
-    assert second[25] - second[0] < 0.02
+        RestGate(0)
 
 
 def test_default_burst_is_an_eighth_of_the_slack() -> None:
-    assert Pacer(500).burst == 2
-    assert Pacer(50).burst == 0
+    assert RestGate(500).burst == 2
+    assert RestGate(50).burst == 0
+
+
+def test_a_fleet_shares_the_limit_by_shards_served() -> None:
+    assert fleet_share(50, None, None) == 50
+    assert fleet_share(50, 4, (0, 1, 2, 3)) == 50
+    assert fleet_share(50, 4, (2,)) == 12.5
+    assert fleet_share(500, 2, (1,)) == 250
+    # Each process's worst window (rate + burst + 1) adds up to at most the token's limit.
+    for limit, count in ((50, 2), (50, 4), (500, 2), (500, 4), (5000, 8)):
+        gates = [gate_for(limit, count, (i,)) for i in range(count)]
+        assert sum(g.rate + g.burst + 1 for g in gates) <= limit
+        assert sum(g.rate for g in gates) >= 0.9 * limit
+    # Discord counts invalid requests per IP: a fleet on one host holds at 5,000 together.
+    assert sum(gate_for(50, 4, (i,)).invalid_threshold for i in range(4)) == 5000
+    whole = gate_for(50, None, None)
+    assert whole.rate == pytest.approx(48.5)
+    assert whole.rate + whole.burst + 1 <= 50
+
+
+async def test_invalid_answers_are_counted_and_hold_the_fan_out(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    gate = RestGate(1000, invalid_threshold=20)
+    for status in (200, 204, 404, 500):
+        gate.record(status)
+    gate.record(429, "shared")  # Discord does not count shared-scope 429s
+    assert gate.invalid_count() == 0
+    with caplog.at_level(logging.WARNING, logger="bot.limits"):
+        for status in (401, 403, 429) * 7:
+            gate.record(status, "user")
+    assert gate.invalid_count() == 21
+    assert gate.holding
+    assert gate.status().invalid_last_10_min == 21
+    assert gate.status().holding
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1
+    assert "21 invalid requests" not in errors[0].getMessage()  # logged once, at 20
+    assert "20 invalid requests" in errors[0].getMessage()
+    # Interactive requests still go; the fan-out's wait.
+    await asyncio.wait_for(gate.wait(INTERACTIVE), 5)
+    held = asyncio.create_task(gate.wait(BULK))
+    await asyncio.sleep(0.05)
+    assert not held.done()
+    held.cancel()
