@@ -59,9 +59,12 @@ async def serve(
     shards: int = 1,
     rate_limit: float | None = None,
     answer_stats: bool = False,
+    heartbeat_ms: int = 41_250,
 ) -> None:
     """Serve the demo world (or `guilds` generated ones) until interrupted."""
-    emulator = Emulator(token=token, shard_count=shards, global_rate_limit=rate_limit)
+    emulator = Emulator(
+        token=token, shard_count=shards, global_rate_limit=rate_limit, heartbeat_ms=heartbeat_ms
+    )
     if guilds:
         add_crowd(emulator, guilds)
         what = f"{guilds} generated servers on {shards} shard(s)"
@@ -101,6 +104,12 @@ def main() -> int:
     parser.add_argument(
         "--stats", action="store_true", help='answer "stats" lines on stdin with JSON counters'
     )
+    parser.add_argument(
+        "--heartbeat-ms",
+        type=int,
+        default=41_250,
+        help="the gateway heartbeat interval it asks for (default 41250, as Discord)",
+    )
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
     args = parser.parse_args()
     if args.guilds < 0 or args.shards < 1:
@@ -119,6 +128,7 @@ def main() -> int:
                 shards=args.shards,
                 rate_limit=args.rate_limit,
                 answer_stats=args.stats,
+                heartbeat_ms=args.heartbeat_ms,
             )
         )
     except KeyboardInterrupt:
