@@ -21,6 +21,7 @@ from bot import __version__
 from bot.client import FanBot
 from bot.config import Settings, SettingsError, locate_env_file
 from bot.endpoints import point_discord_at, silence_voice_warnings
+from bot.logs import configure_logging
 from bot.store import Pack, PackError, RemovedPack, Store, StoreError
 from bot.store.db import backup_database, human_size
 from bot.store.packs import (
@@ -67,18 +68,6 @@ def no_database(settings: Settings, action: str) -> str:
     return f"there is no database at {settings.db_path.absolute()} ({where}): {action}"
 
 
-def configure_logging(level: str) -> None:
-    """Log to stderr; discord.py's own chatter only from WARNING unless asked for DEBUG."""
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        datefmt="%Y-%m-%d %H:%M:%S",
-    )
-    if level != "DEBUG":
-        logging.getLogger("discord").setLevel(logging.WARNING)
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
-
-
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
     print(f"fanbot: {message}", file=sys.stderr)
     return code
@@ -87,7 +76,7 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 async def _run_bot(settings: Settings, *, sync_only: bool) -> int:
     point_discord_at(settings.api_base, settings.gateway_url)
     silence_voice_warnings()
-    bot = FanBot(settings, force_sync=sync_only)
+    bot = FanBot(settings, force_sync=sync_only, serve=not sync_only)
     # A service manager stops the bot with SIGTERM: close cleanly, as Ctrl-C does.
     closing: set[asyncio.Task[None]] = set()
     asyncio.get_running_loop().add_signal_handler(
@@ -110,6 +99,10 @@ async def _run_bot(settings: Settings, *, sync_only: bool) -> int:
         return _fail(str(exc))
     except (OSError, discord.GatewayNotFound, discord.HTTPException) as exc:
         return _fail(f"could not reach Discord: {exc}", EXIT_FAILURE)
+    finally:
+        # `async with` waits only for discord.py's part of close(); finish ours (the
+        # reminders, the heartbeat row, the database) before the event loop ends.
+        await asyncio.gather(*closing)
     return EXIT_OK
 
 
@@ -386,7 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env(env_file=locate_env_file(args.env_file))
     except SettingsError as exc:
         return _fail(str(exc))
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if args.command is None:
         args.func = cmd_run if settings.token else cmd_local
         args.script = args.clock_start = args.clock_speed = None

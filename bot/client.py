@@ -44,6 +44,7 @@ class FanBot(commands.AutoShardedBot):
         guild_ready_timeout: float = 2.0,
         extensions: Sequence[str] = EXTENSIONS,
         force_sync: bool = False,
+        serve: bool = True,
     ) -> None:
         sharding: dict[str, object] = {}  # unset: Discord's recommended count, all here
         if settings.shard_count is not None:
@@ -66,6 +67,10 @@ class FanBot(commands.AutoShardedBot):
         self.clock = clock or Clock(settings.clock_start, settings.clock_speed)
         self._extensions = tuple(extensions)
         self._force_sync = force_sync
+        self._serve = serve  # False for `fanbot sync`: no reminders, nothing left running
+        self._closed_logged = False
+        self._ready_logged = False
+        self._shards_away: set[int] = set()  # disconnected, not yet resumed or re-identified
         self.reminders = ReminderService(self)
         self._max_concurrency: int | None = None
         self._identify_locks: dict[int, asyncio.Lock] = {}
@@ -113,7 +118,40 @@ class FanBot(commands.AutoShardedBot):
         for extension in self._extensions:
             await self.load_extension(extension)
         await self.sync_commands(only_if_changed=not self._force_sync)
-        await self.reminders.start()
+        if self._serve:
+            await self.reminders.start()
+
+    async def on_ready(self) -> None:
+        """Say that every shard is in and how much it serves (INFO the first time only).
+
+        discord.py fires it again after a shard had to identify anew, which
+        `on_shard_ready` already reports as the shard being back.
+        """
+        log.log(
+            logging.DEBUG if self._ready_logged else logging.INFO,
+            "connected and ready as %s: %d shard(s) %s of %s, %d server(s)",
+            self.user,
+            len(self.shards),
+            sorted(self.shards),
+            self.shard_count,
+            len(self.guilds),
+        )
+        self._ready_logged = True
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        """Remember the drop (discord.py logs it, and reconnects by itself)."""
+        self._shards_away.add(shard_id)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        """A dropped gateway connection came back without losing any event."""
+        self._shards_away.discard(shard_id)
+        log.info("shard %s is back: gateway session resumed", shard_id)
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """A shard identified; after a drop, say it is back (with a new session)."""
+        if shard_id in self._shards_away:
+            self._shards_away.discard(shard_id)
+            log.info("shard %s is back: new gateway session", shard_id)
 
     async def sync_commands(self, *, only_if_changed: bool = False) -> int:
         """Register the slash commands: to the dev guild at once if set, else globally.
@@ -145,3 +183,6 @@ class FanBot(commands.AutoShardedBot):
         store = getattr(self, "store", None)
         if store is not None:
             await store.close()
+        if not self._closed_logged:  # close() runs again when `async with` exits
+            self._closed_logged = True
+            log.info("shut down: gateway and database closed")

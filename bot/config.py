@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from bot.logs import LOG_FORMATS
+
 DEFAULT_DB = Path("data/fanbot.sqlite3")
 DEFAULT_CONTENT_DIR = Path("data/content")
 ENV_FILE_VAR = "FANBOT_ENV_FILE"
@@ -144,6 +146,7 @@ class Settings:
     content_dir: Path = DEFAULT_CONTENT_DIR
     dev_guild: int | None = None
     log_level: str = "INFO"
+    log_format: str = "text"
     api_base: str | None = None
     gateway_url: str | None = None
     clock_start: datetime | None = None
@@ -204,6 +207,11 @@ class Settings:
         level = (get("FANBOT_LOG_LEVEL") or "INFO").upper()
         if level not in logging.getLevelNamesMapping():
             raise SettingsError(f"FANBOT_LOG_LEVEL={level!r} is not a logging level")
+        log_format = (get("FANBOT_LOG_FORMAT") or "text").lower()
+        if log_format not in LOG_FORMATS:
+            raise SettingsError(
+                f"FANBOT_LOG_FORMAT={log_format!r} is not a log format; use text or json"
+            )
         dev_guild = get("FANBOT_DEV_GUILD")
         clock_start = get("FANBOT_CLOCK_START")
         clock_speed = get("FANBOT_CLOCK_SPEED")
@@ -233,6 +241,7 @@ class Settings:
             content_dir=path("FANBOT_CONTENT_DIR", DEFAULT_CONTENT_DIR),
             dev_guild=_parse_int("FANBOT_DEV_GUILD", dev_guild) if dev_guild else None,
             log_level=level,
+            log_format=log_format,
             api_base=(api_base or "").rstrip("/") or None,
             gateway_url=gateway_url,
             clock_start=_parse_datetime("FANBOT_CLOCK_START", clock_start) if clock_start else None,
