@@ -1,4 +1,4 @@
-"""The `fanbot` command (`python -m bot`): run | local | sync | import | remove | check | backup.
+"""The `fanbot` command (`python -m bot`): run, local, sync, check, import, remove, backup, status.
 
 With no subcommand it starts the bot on Discord when a token is configured, and the local
 playground otherwise, so `make run` just works on a fresh clone.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import signal
 import sys
@@ -19,11 +20,14 @@ import discord
 
 from bot import __version__
 from bot.client import FanBot
+from bot.clock import Clock
 from bot.config import Settings, SettingsError, locate_env_file
 from bot.endpoints import point_discord_at, silence_voice_warnings
 from bot.logs import configure_logging
+from bot.status import healthy, status_json, status_text
 from bot.store import Pack, PackError, RemovedPack, Store, StoreError
 from bot.store.db import backup_database, human_size
+from bot.store.operations import read_status
 from bot.store.packs import (
     cross_pack_problems,
     declared_name,
@@ -277,6 +281,25 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
+    """What the database knows of the running bot; exit 1 when a process's heartbeat is stale.
+
+    Read-only: safe while the bot runs, and it never creates or migrates a database.
+    """
+    if not settings.db_path.exists():
+        return _fail(no_database(settings, "has the bot ever run with these settings?"))
+    try:
+        report = read_status(settings.db_path)
+    except StoreError as exc:
+        return _fail(str(exc))
+    now = Clock().real_now()
+    if args.json:
+        print(json.dumps(status_json(report, settings.db_path, now), indent=2))
+    else:
+        print("\n".join(status_text(report, settings.db_path, now)))
+    return EXIT_OK if healthy(report, now) else EXIT_FAILURE
+
+
 def cmd_local(settings: Settings, args: argparse.Namespace) -> int:
     """The playground: the emulator and the real bot in one process, with a console."""
     from bot.playground import run_playground
@@ -369,6 +392,13 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("path", type=Path, metavar="PATH", help="the new backup file")
     backup.add_argument("--force", action="store_true", help="replace PATH if it exists")
     backup.set_defaults(func=cmd_backup)
+    status = sub.add_parser(
+        "status",
+        parents=[common],
+        help="what the database knows of the running bot (exit 1 when its heartbeat is stale)",
+    )
+    status.add_argument("--json", action="store_true", help="one JSON object, for scripts")
+    status.set_defaults(func=cmd_status)
     return parser
 
 

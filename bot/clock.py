@@ -56,6 +56,13 @@ class Clock:
         """The real (wall-clock) UTC time at which this clock will show `moment`."""
         return datetime.fromtimestamp(time.time() + self.real_seconds_until(moment), tz=UTC)
 
+    def real_now(self) -> datetime:
+        """The real (wall-clock) UTC time, whatever this clock shows.
+
+        For heartbeats, which other processes compare with their own time.
+        """
+        return self.real_in(0)
+
     def real_in(self, seconds: float) -> datetime:
         """The real (wall-clock) UTC time `seconds` real seconds from now, for timers."""
         return datetime.fromtimestamp(time.time() + seconds, tz=UTC)

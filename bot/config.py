@@ -152,6 +152,7 @@ class Settings:
     clock_start: datetime | None = None
     clock_speed: float = 1.0
     global_rate_limit: float = 50.0
+    heartbeat_seconds: float = 30.0
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
 
@@ -216,6 +217,7 @@ class Settings:
         clock_start = get("FANBOT_CLOCK_START")
         clock_speed = get("FANBOT_CLOCK_SPEED")
         rate = get("FANBOT_GLOBAL_RATE_LIMIT")
+        heartbeat = get("FANBOT_HEARTBEAT_SECONDS")
         shard_count, shard_ids = _parse_shards(get("FANBOT_SHARD_COUNT"), get("FANBOT_SHARD_IDS"))
         db_path = path("FANBOT_DB", DEFAULT_DB)
         if db_path.is_dir():
@@ -253,11 +255,30 @@ class Settings:
             global_rate_limit=(
                 _parse_float("FANBOT_GLOBAL_RATE_LIMIT", rate, minimum=1) if rate else 50.0
             ),
+            heartbeat_seconds=(
+                _parse_float("FANBOT_HEARTBEAT_SECONDS", heartbeat, minimum=0.1)
+                if heartbeat
+                else 30.0
+            ),
             shard_count=shard_count,
             shard_ids=shard_ids,
             env_file=env_file,
             from_file=from_file,
         )
+
+    @property
+    def shard_set(self) -> str:
+        """The shards this process serves, as `fanbot status` names it: "all", "0-3 of 8"."""
+        if self.shard_ids is None:
+            return "all"
+        runs: list[list[int]] = []
+        for shard in self.shard_ids:
+            if runs and runs[-1][-1] == shard - 1:
+                runs[-1].append(shard)
+            else:
+                runs.append([shard])
+        listed = ",".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+        return f"{listed} of {self.shard_count}"
 
     def looked_in(self, joiner: str = "and") -> str:
         """Where settings were read from, for "not set" messages: "the environment and …"."""

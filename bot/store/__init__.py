@@ -41,6 +41,7 @@ from bot.store.models import (
     Storyline,
     StorylineSummary,
 )
+from bot.store.operations import OperationsQueries
 from bot.store.packs import Pack, PackError, load_dir, load_pack
 from bot.store.server_events import ServerEventQueries
 
@@ -60,6 +61,7 @@ __all__ = [
     "EventKind",
     "GuildQueries",
     "Note",
+    "OperationsQueries",
     "Pack",
     "PackError",
     "PackInfo",
@@ -94,6 +96,7 @@ class Store:
         self.deliveries = DeliveryQueries(db)
         self.command_syncs = CommandSyncQueries(db)
         self.server_events = ServerEventQueries(db)
+        self.operations = OperationsQueries(db)
 
     @property
     def path(self) -> str:
