@@ -13,6 +13,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -300,12 +301,52 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK if healthy(report, now) else EXIT_FAILURE
 
 
+def playground_stores(settings: Settings, content: Path | None, db: Path | None) -> Settings:
+    """The content folder and database the playground uses, and a line saying which.
+
+    `--content` and `--db` first, then FANBOT_CONTENT_DIR and FANBOT_DB when set in the
+    environment or the env file; with no database configured it lives in memory, so that
+    trying the bot never touches a deployment's database unasked.
+    """
+    configured = settings.from_file | settings.from_environment
+    if content is not None:
+        settings = replace(settings, content_dir=content)
+        content_origin = "--content"
+    else:
+        content_origin = settings.origin("FANBOT_CONTENT_DIR")
+    if db is not None:
+        settings = replace(settings, db_path=db)
+        where = f"{db.absolute()} (--db)"
+    elif "FANBOT_DB" in configured:
+        where = f"{settings.db_path.absolute()} ({settings.origin('FANBOT_DB')})"
+    else:
+        settings = replace(settings, db_path=Path(":memory:"))
+        where = "in memory, gone at exit (FANBOT_DB is not set; --db PATH keeps one)"
+    print(
+        f"fanbot local: content packs from {settings.content_dir.absolute()} "
+        f"({content_origin}); database {where}",
+        file=sys.stderr,
+    )
+    if settings.db_path != Path(":memory:"):
+        print(
+            "fanbot local: the playground posts this database's due reminders to its emulator "
+            "and records them: give it a copy (fanbot backup), not a live bot's database",
+            file=sys.stderr,
+        )
+    return settings
+
+
 def cmd_local(settings: Settings, args: argparse.Namespace) -> int:
     """The playground: the emulator and the real bot in one process, with a console."""
     from bot.playground import run_playground
 
-    if problem := content_folder_problem(settings):
+    if args.content is not None and not args.content.is_dir():
+        return _fail(f"--content {args.content}: there is no folder of content packs there")
+    if problem := content_folder_problem(settings) if args.content is None else None:
         return _fail(problem)
+    if args.db is not None and args.db.is_dir():
+        return _fail(f"--db {args.db} is a folder; name the database file")
+    settings = playground_stores(settings, args.content, args.db)
     if settings.log_level != "DEBUG":  # keep the console readable: problems only
         logging.getLogger().setLevel(logging.WARNING)
     if args.clock_start is not None or args.clock_speed is not None:
@@ -363,6 +404,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--clock-start", type=_moment, help="virtual start time, e.g. 2023-07-03T07:00Z"
     )
     local.add_argument("--clock-speed", type=_speed, help="virtual seconds per real second")
+    local.add_argument(
+        "--content",
+        type=Path,
+        metavar="DIR",
+        help="the folder of content packs (default: FANBOT_CONTENT_DIR, else data/content)",
+    )
+    local.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help="the database (default: FANBOT_DB if set, else one in memory)",
+    )
     local.set_defaults(func=cmd_local)
     sub.add_parser(
         "sync", parents=[common], help="register the slash commands and exit"
@@ -412,7 +465,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.log_level, settings.log_format)
     if args.command is None:
         args.func = cmd_run if settings.token else cmd_local
-        args.script = args.clock_start = args.clock_speed = None
+        args.script = args.clock_start = args.clock_speed = args.content = args.db = None
     try:
         result: int = args.func(settings, args)
     except KeyboardInterrupt:

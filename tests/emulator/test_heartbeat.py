@@ -24,8 +24,10 @@ HEARTBEAT_MS = 300
 
 
 @contextlib.asynccontextmanager
-async def standalone_emulator(*args: str) -> AsyncIterator[dict[str, str]]:
-    """`python -m bot.emulator` in another process; yields the settings it printed."""
+async def standalone_emulator(
+    *args: str,
+) -> AsyncIterator[tuple[dict[str, str], asyncio.subprocess.Process]]:
+    """`python -m bot.emulator` in another process: the settings it printed, and it."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -48,9 +50,10 @@ async def standalone_emulator(*args: str) -> AsyncIterator[dict[str, str]]:
             name, equals, value = line.decode().strip().partition("=")
             if equals and name.startswith("DISCORD_"):
                 settings[name] = value
-        yield settings
+        yield settings, process
     finally:
-        process.terminate()
+        if process.returncode is None:
+            process.terminate()
         await asyncio.wait_for(process.wait(), 30)
 
 
@@ -58,7 +61,7 @@ async def test_heartbeat_latency_is_a_round_trip_not_the_interval(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING, logger="discord.gateway")
-    async with standalone_emulator("--heartbeat-ms", str(HEARTBEAT_MS)) as env:
+    async with standalone_emulator("--heartbeat-ms", str(HEARTBEAT_MS)) as (env, _):
         point_discord_at(env["DISCORD_API_BASE"], env["DISCORD_GATEWAY_URL"])
         client = discord.AutoShardedClient(intents=discord.Intents(guilds=True))
         async with client:
