@@ -6,12 +6,8 @@ import asyncio
 import hashlib
 import json
 import logging
-import os
-import socket
-import sqlite3
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 import discord
 from discord.ext import commands
@@ -19,17 +15,14 @@ from discord.ext import commands
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import FanTree
+from bot.liveness import HeartbeatWriter, refuse_packs
 from bot.reminders.service import ReminderService
-from bot.store import Store, StoreError
-from bot.store.operations import Heartbeat, PackProblem
-from bot.store.packs import declared_name, load_usable, no_packs_warning, pack_files
+from bot.store import Store
+from bot.store.packs import load_usable, no_packs_warning, pack_files
 
 log = logging.getLogger(__name__)
 
 IDENTIFY_WINDOW_SECONDS = 5.0  # Discord: max_concurrency IDENTIFYs per 5 s
-
-# What writing to the database can raise when it is locked, full, or closed under the bot.
-UNUSABLE_DATABASE = (StoreError, sqlite3.Error, ValueError)
 
 EXTENSIONS: tuple[str, ...] = ("cogs.cast", "cogs.plot", "cogs.countdown", "cogs.meta")
 
@@ -78,8 +71,7 @@ class FanBot(commands.AutoShardedBot):
         self._serve = serve  # False for `fanbot sync`: no reminders, nothing left running
         self._closed_logged = False
         self._ready_logged = False
-        self._started_at = self.clock.real_now()
-        self._heartbeat: asyncio.Task[None] | None = None
+        self.heartbeat = HeartbeatWriter(self)
         self._shards_away: set[int] = set()  # disconnected, not yet resumed or re-identified
         self.reminders = ReminderService(self)
         self._max_concurrency: int | None = None
@@ -116,7 +108,7 @@ class FanBot(commands.AutoShardedBot):
         for name, changed in await self.store.import_packs(packs):
             log.info("content pack %s: %s", name, "imported" if changed else "unchanged")
             in_folder.add(name)
-        in_folder |= await self._refuse(refused, in_folder)
+        in_folder |= await refuse_packs(self, refused, in_folder)
         for pack in await self.store.content.packs():
             if pack.name not in in_folder:
                 log.warning(
@@ -131,53 +123,7 @@ class FanBot(commands.AutoShardedBot):
         await self.sync_commands(only_if_changed=not self._force_sync)
         if self._serve:
             await self.reminders.start()
-            self._heartbeat = asyncio.create_task(self._beat_forever())
-
-    async def _refuse(self, refused: dict[Path, str], good: set[str]) -> set[str]:
-        """Log and record each refused pack file; the pack names those files declare.
-
-        A bad file does not take the bot down: the pack it declares keeps its last good
-        import if the database has one (a file that is fixed later is imported then).
-        """
-        served = {pack.name: pack for pack in await self.store.content.packs()}
-        problems: list[PackProblem] = []
-        declared: set[str] = set()
-        for path, problem in refused.items():
-            name = declared_name(path)
-            if name is not None and name in served and name not in good:
-                serving = f"its last good import, {name} v{served[name].version}"
-                declared.add(name)
-            else:
-                serving = "nothing from this file"
-            one_line = "; ".join(line.removeprefix(f"{path}: ") for line in problem.splitlines())
-            log.error("content pack file %s refused: %s; serving %s", path, one_line, serving)
-            problems.append(PackProblem(str(path), one_line, serving))
-        await self.store.operations.record_pack_problems(problems, self.clock.now())
-        return declared
-
-    def _heartbeat_now(self) -> Heartbeat:
-        return Heartbeat(
-            shard_set=self.settings.shard_set,
-            pid=os.getpid(),
-            host=socket.gethostname(),
-            started_at=self._started_at,
-            beat_at=self.clock.real_now(),
-            interval_seconds=self.settings.heartbeat_seconds,
-            servers=len(self.guilds),
-        )
-
-    async def _beat(self) -> None:
-        """Write the heartbeat `fanbot status` reads."""
-        try:
-            await self.store.operations.beat(self._heartbeat_now())
-        except UNUSABLE_DATABASE as exc:  # busy, full or gone: status calls the process stale
-            log.warning("could not write the heartbeat: %s", exc)
-
-    async def _beat_forever(self) -> None:
-        """Beat every FANBOT_HEARTBEAT_SECONDS (real seconds) until closed."""
-        while True:
-            await self._beat()
-            await asyncio.sleep(self.settings.heartbeat_seconds)
+            self.heartbeat.start()
 
     async def on_ready(self) -> None:
         """Say that every shard is in and how much it serves (INFO the first time only).
@@ -195,8 +141,7 @@ class FanBot(commands.AutoShardedBot):
             len(self.guilds),
         )
         self._ready_logged = True
-        if self._heartbeat is not None:  # the server count is known now
-            await self._beat()
+        await self.heartbeat.beat()  # the server count is known now
 
     async def on_shard_disconnect(self, shard_id: int) -> None:
         """Remember the drop (discord.py logs it, and reconnects by itself)."""
@@ -240,16 +185,8 @@ class FanBot(commands.AutoShardedBot):
         """Stop the reminders and the gateway, remove the heartbeat, close the store."""
         await self.reminders.stop()
         await super().close()
+        await self.heartbeat.stop()
         store = getattr(self, "store", None)
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            await asyncio.gather(self._heartbeat, return_exceptions=True)
-            self._heartbeat = None
-            if store is not None:
-                try:
-                    await store.operations.stopped(self.settings.shard_set, os.getpid())
-                except UNUSABLE_DATABASE as exc:  # status will call this process stale
-                    log.warning("could not remove the heartbeat: %s", exc)
         if store is not None:
             await store.close()
         if not self._closed_logged:  # close() runs again when `async with` exits
