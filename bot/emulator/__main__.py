@@ -154,7 +154,7 @@ def main() -> int:
     parser.add_argument(
         "--console",
         action="store_true",
-        help="type slash commands to the bot, as in `fanbot local` (the demo world only)",
+        help="type slash commands to the bot, as in `fanbot local` (the demo world; quiet)",
     )
     parser.add_argument(
         "--script", metavar="FILE", help="run console lines from FILE ('-': stdin) and exit"
@@ -165,8 +165,9 @@ def main() -> int:
         parser.error("--guilds must be 0 or more and --shards at least 1")
     if (args.console or args.script is not None) and (args.guilds or args.stats):
         parser.error("--console and --script serve the demo world: no --guilds or --stats")
+    quiet = args.quiet or args.console  # the console's lines, not the emulator's chatter
     logging.basicConfig(
-        level=logging.WARNING if args.quiet else logging.INFO,
+        level=logging.WARNING if quiet else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:

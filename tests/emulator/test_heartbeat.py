@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import sys
 from collections.abc import AsyncIterator
 
 import discord
-import pytest
 
 from bot.endpoints import point_discord_at
 from tests.conftest import REPO
 
-HEARTBEAT_MS = 300
+HEARTBEAT_MS = 500  # discord.py warns only past 10 s; the latency itself tells
 
 
 @contextlib.asynccontextmanager
@@ -57,20 +55,19 @@ async def standalone_emulator(
         await asyncio.wait_for(process.wait(), 30)
 
 
-async def test_heartbeat_latency_is_a_round_trip_not_the_interval(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    caplog.set_level(logging.WARNING, logger="discord.gateway")
+async def test_heartbeat_latency_is_a_round_trip_not_the_interval() -> None:
     async with standalone_emulator("--heartbeat-ms", str(HEARTBEAT_MS)) as (env, _):
         point_discord_at(env["DISCORD_API_BASE"], env["DISCORD_GATEWAY_URL"])
         client = discord.AutoShardedClient(intents=discord.Intents(guilds=True))
         async with client:
             runner = asyncio.create_task(client.start(env["DISCORD_TOKEN"]))
             await asyncio.wait_for(client.wait_until_ready(), 30)
-            await asyncio.sleep(4 * HEARTBEAT_MS / 1000)  # several heartbeats
-            latencies = [latency for _, latency in client.latencies]
+            latencies: list[float] = []
+            for _ in range(8 * HEARTBEAT_MS // 50):  # each of eight heartbeats' latency
+                await asyncio.sleep(0.05)
+                latencies.extend(latency for _, latency in client.latencies)
             await client.close()
             await runner
     assert latencies
-    assert all(latency < HEARTBEAT_MS / 1000 / 2 for latency in latencies), latencies
-    assert "behind" not in caplog.text
+    # Without the round trip a heartbeat's latency is the whole interval, most times.
+    assert max(latencies) < HEARTBEAT_MS / 1000 / 2, sorted(set(latencies))
