@@ -1,4 +1,4 @@
-"""The `fanbot` command (`python -m bot`): run | local | sync | import | remove | check | backup.
+"""The `fanbot` command (`python -m bot`): run, local, sync, check, import, remove, backup, status.
 
 With no subcommand it starts the bot on Discord when a token is configured, and the local
 playground otherwise, so `make run` just works on a fresh clone.
@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -19,10 +21,14 @@ import discord
 
 from bot import __version__
 from bot.client import FanBot
+from bot.clock import Clock
 from bot.config import Settings, SettingsError, locate_env_file
 from bot.endpoints import point_discord_at, silence_voice_warnings
+from bot.logs import configure_logging
+from bot.status import healthy, status_json, status_text
 from bot.store import Pack, PackError, RemovedPack, Store, StoreError
 from bot.store.db import backup_database, human_size
+from bot.store.operations import read_status
 from bot.store.packs import (
     cross_pack_problems,
     declared_name,
@@ -67,18 +73,6 @@ def no_database(settings: Settings, action: str) -> str:
     return f"there is no database at {settings.db_path.absolute()} ({where}): {action}"
 
 
-def configure_logging(level: str) -> None:
-    """Log to stderr; discord.py's own chatter only from WARNING unless asked for DEBUG."""
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        datefmt="%Y-%m-%d %H:%M:%S",
-    )
-    if level != "DEBUG":
-        logging.getLogger("discord").setLevel(logging.WARNING)
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
-
-
 def _fail(message: str, code: int = EXIT_USAGE) -> int:
     print(f"fanbot: {message}", file=sys.stderr)
     return code
@@ -87,7 +81,7 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 async def _run_bot(settings: Settings, *, sync_only: bool) -> int:
     point_discord_at(settings.api_base, settings.gateway_url)
     silence_voice_warnings()
-    bot = FanBot(settings, force_sync=sync_only)
+    bot = FanBot(settings, force_sync=sync_only, serve=not sync_only)
     # A service manager stops the bot with SIGTERM: close cleanly, as Ctrl-C does.
     closing: set[asyncio.Task[None]] = set()
     asyncio.get_running_loop().add_signal_handler(
@@ -113,6 +107,10 @@ async def _run_bot(settings: Settings, *, sync_only: bool) -> int:
         return _fail(str(exc))
     except (OSError, discord.GatewayNotFound, discord.HTTPException) as exc:
         return _fail(f"could not reach Discord: {exc}", EXIT_FAILURE)
+    finally:
+        # `async with` waits only for discord.py's part of close(); finish ours (the
+        # reminders, the heartbeat row, the database) before the event loop ends.
+        await asyncio.gather(*closing)
     return EXIT_OK
 
 
@@ -287,12 +285,71 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
+    """What the database knows of the running bot; exit 1 when a process's heartbeat is stale.
+
+    Read-only: safe while the bot runs, and it never creates or migrates a database.
+    """
+    if not settings.db_path.exists():
+        return _fail(no_database(settings, "has the bot ever run with these settings?"))
+    try:
+        report = read_status(settings.db_path)
+    except StoreError as exc:
+        return _fail(str(exc))
+    now = Clock().real_now()
+    if args.json:
+        print(json.dumps(status_json(report, settings.db_path, now), indent=2))
+    else:
+        print("\n".join(status_text(report, settings.db_path, now)))
+    return EXIT_OK if healthy(report, now) else EXIT_FAILURE
+
+
+def playground_stores(settings: Settings, content: Path | None, db: Path | None) -> Settings:
+    """The content folder and database the playground uses, and a line saying which.
+
+    `--content` and `--db` first, then FANBOT_CONTENT_DIR and FANBOT_DB when set in the
+    environment or the env file; with no database configured it lives in memory, so that
+    trying the bot never touches a deployment's database unasked.
+    """
+    configured = settings.from_file | settings.from_environment
+    if content is not None:
+        settings = replace(settings, content_dir=content)
+        content_origin = "--content"
+    else:
+        content_origin = settings.origin("FANBOT_CONTENT_DIR")
+    if db is not None:
+        settings = replace(settings, db_path=db)
+        where = f"{db.absolute()} (--db)"
+    elif "FANBOT_DB" in configured:
+        where = f"{settings.db_path.absolute()} ({settings.origin('FANBOT_DB')})"
+    else:
+        settings = replace(settings, db_path=Path(":memory:"))
+        where = "in memory, gone at exit (FANBOT_DB is not set; --db PATH keeps one)"
+    print(
+        f"fanbot local: content packs from {settings.content_dir.absolute()} "
+        f"({content_origin}); database {where}",
+        file=sys.stderr,
+    )
+    if settings.db_path != Path(":memory:"):
+        print(
+            "fanbot local: the playground posts this database's due reminders to its emulator "
+            "and records them: give it a copy (fanbot backup), not a live bot's database",
+            file=sys.stderr,
+        )
+    return settings
+
+
 def cmd_local(settings: Settings, args: argparse.Namespace) -> int:
     """The playground: the emulator and the real bot in one process, with a console."""
     from bot.playground import run_playground
 
-    if problem := content_folder_problem(settings):
+    if args.content is not None and not args.content.is_dir():
+        return _fail(f"--content {args.content}: there is no folder of content packs there")
+    if problem := content_folder_problem(settings) if args.content is None else None:
         return _fail(problem)
+    if args.db is not None and args.db.is_dir():
+        return _fail(f"--db {args.db} is a folder; name the database file")
+    settings = playground_stores(settings, args.content, args.db)
     if settings.log_level != "DEBUG":  # keep the console readable: problems only
         logging.getLogger().setLevel(logging.WARNING)
     if args.clock_start is not None or args.clock_speed is not None:
@@ -350,6 +407,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--clock-start", type=_moment, help="virtual start time, e.g. 2023-07-03T07:00Z"
     )
     local.add_argument("--clock-speed", type=_speed, help="virtual seconds per real second")
+    local.add_argument(
+        "--content",
+        type=Path,
+        metavar="DIR",
+        help="the folder of content packs (default: FANBOT_CONTENT_DIR, else data/content)",
+    )
+    local.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help="the database (default: FANBOT_DB if set, else one in memory)",
+    )
     local.set_defaults(func=cmd_local)
     sub.add_parser(
         "sync", parents=[common], help="register the slash commands and exit"
@@ -379,6 +448,13 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("path", type=Path, metavar="PATH", help="the new backup file")
     backup.add_argument("--force", action="store_true", help="replace PATH if it exists")
     backup.set_defaults(func=cmd_backup)
+    status = sub.add_parser(
+        "status",
+        parents=[common],
+        help="what the database knows of the running bot (exit 1 when its heartbeat is stale)",
+    )
+    status.add_argument("--json", action="store_true", help="one JSON object, for scripts")
+    status.set_defaults(func=cmd_status)
     return parser
 
 
@@ -389,10 +465,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env(env_file=locate_env_file(args.env_file))
     except SettingsError as exc:
         return _fail(str(exc))
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if args.command is None:
         args.func = cmd_run if settings.token else cmd_local
-        args.script = args.clock_start = args.clock_speed = None
+        args.script = args.clock_start = args.clock_speed = args.content = args.db = None
     try:
         result: int = args.func(settings, args)
     except KeyboardInterrupt:

@@ -18,9 +18,10 @@ from bot.config import Settings
 from bot.errors import FanTree
 from bot.lease import ShardLease
 from bot.limits import gate_for
+from bot.liveness import HeartbeatWriter, refuse_packs
 from bot.reminders.service import ReminderService
 from bot.store import Store
-from bot.store.packs import load_dir, no_packs_warning
+from bot.store.packs import load_usable, no_packs_warning, pack_files
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class FanBot(commands.AutoShardedBot):
         guild_ready_timeout: float = 2.0,
         extensions: Sequence[str] = EXTENSIONS,
         force_sync: bool = False,
+        serve: bool = True,
     ) -> None:
         sharding: dict[str, object] = {}  # unset: Discord's recommended count, all here
         if settings.shard_count is not None:
@@ -75,6 +77,11 @@ class FanBot(commands.AutoShardedBot):
         self.clock = clock or Clock(settings.clock_start, settings.clock_speed)
         self._extensions = tuple(extensions)
         self._force_sync = force_sync
+        self._serve = serve  # False for `fanbot sync`: no reminders, nothing left running
+        self._closed_logged = False
+        self._ready_logged = False
+        self.heartbeat = HeartbeatWriter(self)
+        self._shards_away: set[int] = set()  # disconnected, not yet resumed or re-identified
         self.reminders = ReminderService(self)
         self._max_concurrency: int | None = None
         self._identify_locks: dict[int, asyncio.Lock] = {}
@@ -103,8 +110,8 @@ class FanBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         """Open the store, import what changed in the content packs, load cogs, sync."""
         folder = self.settings.content_dir
-        packs = load_dir(folder)  # every pack checked before the database is even opened
-        if not packs:
+        packs, refused = load_usable(folder)  # checked before the database is even opened
+        if not pack_files(folder):
             log.warning("%s", no_packs_warning(folder))
         self.store = await Store.open(
             self.settings.db_path, clock=self.clock, lock_patience=LOCK_PATIENCE_SECONDS
@@ -115,6 +122,7 @@ class FanBot(commands.AutoShardedBot):
         for name, changed in await self.store.import_packs(packs):
             log.info("content pack %s: %s", name, "imported" if changed else "unchanged")
             in_folder.add(name)
+        in_folder |= await refuse_packs(self, refused, in_folder)
         for pack in await self.store.content.packs():
             if pack.name not in in_folder:
                 log.warning(
@@ -127,7 +135,42 @@ class FanBot(commands.AutoShardedBot):
         for extension in self._extensions:
             await self.load_extension(extension)
         await self.sync_commands(only_if_changed=not self._force_sync)
-        await self.reminders.start()
+        if self._serve:
+            await self.reminders.start()
+            self.heartbeat.start()
+
+    async def on_ready(self) -> None:
+        """Say that every shard is in and how much it serves (INFO the first time only).
+
+        discord.py fires it again after a shard had to identify anew, which
+        `on_shard_ready` already reports as the shard being back.
+        """
+        log.log(
+            logging.DEBUG if self._ready_logged else logging.INFO,
+            "connected and ready as %s: %d shard(s) %s of %s, %d server(s)",
+            self.user,
+            len(self.shards),
+            sorted(self.shards),
+            self.shard_count,
+            len(self.guilds),
+        )
+        self._ready_logged = True
+        await self.heartbeat.beat()  # the server count is known now
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        """Remember the drop (discord.py logs it, and reconnects by itself)."""
+        self._shards_away.add(shard_id)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        """A dropped gateway connection came back without losing any event."""
+        self._shards_away.discard(shard_id)
+        log.info("shard %s is back: gateway session resumed", shard_id)
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """A shard identified; after a drop, say it is back (with a new session)."""
+        if shard_id in self._shards_away:
+            self._shards_away.discard(shard_id)
+            log.info("shard %s is back: new gateway session", shard_id)
 
     async def sync_commands(self, *, only_if_changed: bool = False) -> int:
         """Register the slash commands: to the dev guild at once if set, else globally.
@@ -153,7 +196,7 @@ class FanBot(commands.AutoShardedBot):
         return len(synced)
 
     async def close(self) -> None:
-        """Stop the reminders and the gateway, drop the shard lease, close the store.
+        """Stop the reminders and the gateway, drop the heartbeat and lease, close the store.
 
         Called twice at once on SIGTERM (the signal, then `async with` unwinding): the
         second call waits for the first instead of closing the store under its feet.
@@ -174,9 +217,13 @@ class FanBot(commands.AutoShardedBot):
     async def _close_everything(self) -> None:
         await self.reminders.stop()
         await super().close()
+        await self.heartbeat.stop()
         lease: ShardLease | None = getattr(self, "lease", None)
         if lease is not None:
             await lease.release()
         store = getattr(self, "store", None)
         if store is not None:
             await store.close()
+        if not self._closed_logged:  # close() runs again when `async with` exits
+            self._closed_logged = True
+            log.info("shut down: gateway and database closed")

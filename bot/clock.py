@@ -57,7 +57,10 @@ class Clock:
         return datetime.fromtimestamp(time.time() + self.real_seconds_until(moment), tz=UTC)
 
     def real_now(self) -> datetime:
-        """The real (wall-clock) UTC time, what other processes agree on (leases)."""
+        """The real (wall-clock) UTC time, whatever this clock shows.
+
+        For leases and heartbeats, which other processes compare with their own time.
+        """
         return datetime.fromtimestamp(time.time(), tz=UTC)
 
     def real_in(self, seconds: float) -> datetime:

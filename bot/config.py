@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from bot.logs import LOG_FORMATS
+
 DEFAULT_DB = Path("data/fanbot.sqlite3")
 DEFAULT_CONTENT_DIR = Path("data/content")
 ENV_FILE_VAR = "FANBOT_ENV_FILE"
@@ -144,11 +146,13 @@ class Settings:
     content_dir: Path = DEFAULT_CONTENT_DIR
     dev_guild: int | None = None
     log_level: str = "INFO"
+    log_format: str = "text"
     api_base: str | None = None
     gateway_url: str | None = None
     clock_start: datetime | None = None
     clock_speed: float = 1.0
     global_rate_limit: float = 50.0
+    heartbeat_seconds: float = 30.0
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
 
@@ -204,10 +208,16 @@ class Settings:
         level = (get("FANBOT_LOG_LEVEL") or "INFO").upper()
         if level not in logging.getLevelNamesMapping():
             raise SettingsError(f"FANBOT_LOG_LEVEL={level!r} is not a logging level")
+        log_format = (get("FANBOT_LOG_FORMAT") or "text").lower()
+        if log_format not in LOG_FORMATS:
+            raise SettingsError(
+                f"FANBOT_LOG_FORMAT={log_format!r} is not a log format; use text or json"
+            )
         dev_guild = get("FANBOT_DEV_GUILD")
         clock_start = get("FANBOT_CLOCK_START")
         clock_speed = get("FANBOT_CLOCK_SPEED")
         rate = get("FANBOT_GLOBAL_RATE_LIMIT")
+        heartbeat = get("FANBOT_HEARTBEAT_SECONDS")
         shard_count, shard_ids = _parse_shards(get("FANBOT_SHARD_COUNT"), get("FANBOT_SHARD_IDS"))
         db_path = path("FANBOT_DB", DEFAULT_DB)
         if db_path.is_dir():
@@ -233,6 +243,7 @@ class Settings:
             content_dir=path("FANBOT_CONTENT_DIR", DEFAULT_CONTENT_DIR),
             dev_guild=_parse_int("FANBOT_DEV_GUILD", dev_guild) if dev_guild else None,
             log_level=level,
+            log_format=log_format,
             api_base=(api_base or "").rstrip("/") or None,
             gateway_url=gateway_url,
             clock_start=_parse_datetime("FANBOT_CLOCK_START", clock_start) if clock_start else None,
@@ -244,11 +255,30 @@ class Settings:
             global_rate_limit=(
                 _parse_float("FANBOT_GLOBAL_RATE_LIMIT", rate, minimum=1) if rate else 50.0
             ),
+            heartbeat_seconds=(
+                _parse_float("FANBOT_HEARTBEAT_SECONDS", heartbeat, minimum=0.1)
+                if heartbeat
+                else 30.0
+            ),
             shard_count=shard_count,
             shard_ids=shard_ids,
             env_file=env_file,
             from_file=from_file,
         )
+
+    @property
+    def shard_set(self) -> str:
+        """The shards this process serves, as `fanbot status` names it: "all", "0-3 of 8"."""
+        if self.shard_ids is None:
+            return "all"
+        runs: list[list[int]] = []
+        for shard in self.shard_ids:
+            if runs and runs[-1][-1] == shard - 1:
+                runs[-1].append(shard)
+            else:
+                runs.append([shard])
+        listed = ",".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+        return f"{listed} of {self.shard_count}"
 
     def looked_in(self, joiner: str = "and") -> str:
         """Where settings were read from, for "not set" messages: "the environment and …"."""

@@ -337,11 +337,12 @@ class Countdown(commands.GroupCog, group_name="countdown"):
         if problem:
             notes.append(problem)
         log.info(
-            "countdown %s in guild %s to %s (%s)",
+            "countdown %s: guild %s, event %s at %s, milestones %s",
             "set up" if before is None else "changed",
             guild.id,
             ref,
             target.starts_at.isoformat(),
+            subscription.milestones,
         )
         embed = await self._status_embed(subscription)
         await interaction.followup.send("\n".join(notes), embed=embed, ephemeral=True)
@@ -427,6 +428,12 @@ class Countdown(commands.GroupCog, group_name="countdown"):
             )
         await self.bot.reminders.plan(updated)
         await self.bot.reminders.reschedule()
+        daily = (
+            f"daily posts at {updated.daily_time} {updated.daily_timezone}"
+            if updated.daily_time
+            else "daily posts off"
+        )
+        log.info("countdown changed: guild %s, event %s, %s", guild.id, updated.event_ref, daily)
         embed = await self._status_embed(updated)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
@@ -502,7 +509,12 @@ class Countdown(commands.GroupCog, group_name="countdown"):
             guild.id, subscription.event_ref, self.bot.clock.now()
         )
         await self.bot.reminders.reschedule()
-        log.info("countdown stopped in guild %s to %s", guild.id, subscription.event_ref)
+        log.info(
+            "countdown stopped: guild %s, event %s, %d pending post(s) cancelled",
+            guild.id,
+            subscription.event_ref,
+            cancelled,
+        )
         plural = "" if cancelled == 1 else "s"
         await interaction.response.send_message(
             f"Countdown stopped: {cancelled} pending post{plural} cancelled. The history stays "

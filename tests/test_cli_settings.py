@@ -189,7 +189,7 @@ async def test_a_missing_content_folder_creates_no_database(tmp_path: Path, comm
     assert files_in(tmp_path) == []
 
 
-async def test_a_bad_pack_at_start_creates_no_database(
+async def test_a_bad_pack_at_start_is_an_error_line_not_an_exit(
     tmp_path: Path, emulator: Emulator, world: DemoWorld
 ) -> None:
     packs = tmp_path / "packs"
@@ -197,16 +197,17 @@ async def test_a_bad_pack_at_start_creates_no_database(
     (packs / "bad.toml").write_text("[pack]\nname = 1\n", encoding="utf-8")
     code, _, err = await fanbot_in(
         tmp_path,
-        "run",
+        "sync",
         FANBOT_CONTENT_DIR=str(packs),
         DISCORD_TOKEN=emulator.token,
         DISCORD_API_BASE=emulator.api_base,
         DISCORD_GATEWAY_URL=emulator.gateway_url,
     )
-    assert code == 2
-    assert "bad.toml" in err
+    assert code == 0, err
+    [error] = [line for line in err.splitlines() if " ERROR " in line]
+    assert f"content pack file {packs / 'bad.toml'} refused: " in error
+    assert error.endswith("serving nothing from this file")
     assert "Traceback" not in err
-    assert files_in(tmp_path) == ["packs", "packs/bad.toml"]
 
 
 async def test_ctrl_c_while_importing_is_one_line_and_exit_130(tmp_path: Path) -> None:

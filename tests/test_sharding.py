@@ -52,7 +52,7 @@ async def test_two_processes_post_to_every_guild_exactly_once(tmp_path: Path) ->
             FANBOT_CLOCK_SPEED="1",
             FANBOT_SHARD_COUNT=str(SHARDS),
             FANBOT_SHARD_IDS=str(shard),
-            FANBOT_LOG_LEVEL="INFO",
+            FANBOT_LOG_LEVEL="DEBUG",  # each post is a DEBUG line naming its guild
             PYTHONPATH=str(REPO),
         )
         processes.append(
@@ -67,7 +67,8 @@ async def test_two_processes_post_to_every_guild_exactly_once(tmp_path: Path) ->
                 stderr=asyncio.subprocess.PIPE,
             )
         )
-    logs: list[str] = []
+    # Read stderr as it comes: at DEBUG a full pipe would block the bots.
+    readers = [asyncio.create_task(p.stderr.read()) for p in processes if p.stderr is not None]
     try:
         for _ in range(1200):  # the premiere is 5 s after each process starts
             if sum(len(emulator.channel_messages(c)) for c in channels.values()) >= GUILDS:
@@ -81,8 +82,8 @@ async def test_two_processes_post_to_every_guild_exactly_once(tmp_path: Path) ->
             if process.returncode is None:
                 process.send_signal(signal.SIGINT)
         for process in processes:
-            _, err = await asyncio.wait_for(process.communicate(), 30)
-            logs.append(err.decode())
+            await asyncio.wait_for(process.wait(), 30)
+        logs = [(await asyncio.wait_for(reader, 30)).decode() for reader in readers]
         await emulator.stop()
     emulator.assert_no_breaches()
 

@@ -4,6 +4,9 @@ Without `--guilds` it serves the demo world (one fan server). With `--guilds N` 
 generated servers instead, spread evenly over `--shards` shards: for benchmarks and sharding
 tests that want the emulator's work out of the bot's process. `--stats` makes it answer each
 line "stats" on standard input with one JSON line of counters (requests, 429s, messages).
+`--console` opens the playground's console on the demo server once a bot (`fanbot run` in
+another process) has connected and registered its commands; `--script FILE` runs a file of
+console lines instead and exits.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 from bot.emulator.crowd import add_crowd
 from bot.emulator.server import Emulator
 from bot.emulator.state import DISCORD_EPOCH_MS
-from bot.emulator.world import populate_demo_world
+from bot.emulator.world import DemoWorld, populate_demo_world
 
 
 def stats(emulator: Emulator) -> dict[str, Any]:
@@ -59,14 +62,21 @@ async def serve(
     shards: int = 1,
     rate_limit: float | None = None,
     answer_stats: bool = False,
-) -> None:
+    heartbeat_ms: int = 41_250,
+    console: bool = False,
+    script: str | None = None,
+) -> int:
     """Serve the demo world (or `guilds` generated ones) until interrupted."""
-    emulator = Emulator(token=token, shard_count=shards, global_rate_limit=rate_limit)
+    emulator = Emulator(
+        token=token, shard_count=shards, global_rate_limit=rate_limit, heartbeat_ms=heartbeat_ms
+    )
+    world = None
     if guilds:
         add_crowd(emulator, guilds)
         what = f"{guilds} generated servers on {shards} shard(s)"
     else:
-        what = f"the server {populate_demo_world(emulator).guild.name!r}"
+        world = populate_demo_world(emulator)
+        what = f"the server {world.guild.name!r}"
     await emulator.start(host, port)
     sys.stdout.write(
         f"fanbot's Discord emulator is running with {what}. Point the bot at it with:\n"
@@ -77,12 +87,46 @@ async def serve(
     )
     sys.stdout.flush()
     try:
+        if world is not None and (console or script is not None):
+            return await _console(emulator, world, script)
         if answer_stats:
             await _answer_stats(emulator)
         else:
             await asyncio.Event().wait()
     finally:
         await emulator.stop()
+    return 0
+
+
+def _bot_is_in(emulator: Emulator, world: DemoWorld) -> bool:
+    """A bot is connected and has registered its commands (globally or for the server)."""
+    connected = any(s.connection is not None for s in emulator.sessions.values())
+    return connected and bool(
+        emulator.commands.listing(None) or emulator.commands.listing(world.guild.id)
+    )
+
+
+async def _console(emulator: Emulator, world: DemoWorld, script: str | None) -> int:
+    """The playground's console on the demo server, for a bot running in another process."""
+    from bot.clock import Clock
+    from bot.playground import Console, read_script
+
+    lines: list[str] = []
+    if script is not None:
+        try:
+            lines = await read_script(script)
+        except (OSError, UnicodeDecodeError) as exc:
+            sys.stderr.write(f"emulator: cannot read the script {script}: {exc}\n")
+            return 2
+    sys.stdout.write("Waiting for the bot to connect and register its commands...\n")
+    sys.stdout.flush()
+    while not _bot_is_in(emulator, world):  # noqa: ASYNC110 - the emulator has no such event
+        await asyncio.sleep(0.1)
+    interactive = script is None
+    shell = Console(emulator, world, Clock(), sys.stdout, color=interactive and sys.stdout.isatty())
+    shell.bot_elsewhere = True
+    emulator.on_message(shell.on_post)
+    return await (shell.run_interactive() if interactive else shell.run_script(lines))
 
 
 def main() -> int:
@@ -101,16 +145,33 @@ def main() -> int:
     parser.add_argument(
         "--stats", action="store_true", help='answer "stats" lines on stdin with JSON counters'
     )
+    parser.add_argument(
+        "--heartbeat-ms",
+        type=int,
+        default=41_250,
+        help="the gateway heartbeat interval it asks for (default 41250, as Discord)",
+    )
+    parser.add_argument(
+        "--console",
+        action="store_true",
+        help="type slash commands to the bot, as in `fanbot local` (the demo world; quiet)",
+    )
+    parser.add_argument(
+        "--script", metavar="FILE", help="run console lines from FILE ('-': stdin) and exit"
+    )
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
     args = parser.parse_args()
     if args.guilds < 0 or args.shards < 1:
         parser.error("--guilds must be 0 or more and --shards at least 1")
+    if (args.console or args.script is not None) and (args.guilds or args.stats):
+        parser.error("--console and --script serve the demo world: no --guilds or --stats")
+    quiet = args.quiet or args.console  # the console's lines, not the emulator's chatter
     logging.basicConfig(
-        level=logging.WARNING if args.quiet else logging.INFO,
+        level=logging.WARNING if quiet else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
-        asyncio.run(
+        return asyncio.run(
             serve(
                 args.host,
                 args.port,
@@ -119,6 +180,9 @@ def main() -> int:
                 shards=args.shards,
                 rate_limit=args.rate_limit,
                 answer_stats=args.stats,
+                heartbeat_ms=args.heartbeat_ms,
+                console=args.console,
+                script=args.script,
             )
         )
     except KeyboardInterrupt:
@@ -126,7 +190,6 @@ def main() -> int:
     except OSError as exc:
         sys.stderr.write(f"emulator: cannot listen on {args.host}:{args.port}: {exc}\n")
         return 2
-    return 0
 
 
 if __name__ == "__main__":

@@ -46,6 +46,13 @@ CLOSE_SHARDING_REQUIRED = 4011
 CLOSE_ABNORMAL = 1006  # never sent: what a client sees when the TCP connection just dies
 
 REPLAY_BUFFER = 1000
+# Discord's HEARTBEAT_ACK comes back after a network round trip, never within microseconds.
+# discord.py's KeepAliveHandler records the send time in its own thread only once the send
+# has completed; an ACK from a local process that answers at once is read before that, so
+# the measured latency is the whole interval and it warns "Can't keep up, shard ID 0
+# websocket is 41.3s behind" at every heartbeat. A short round trip, like a real network's,
+# keeps the emulator faithful to what discord.py is written for.
+HEARTBEAT_ACK_DELAY_SECONDS = 0.01
 
 INTENT_GUILD_SCHEDULED_EVENTS = 1 << 16
 
@@ -98,6 +105,7 @@ class GatewayConnection:
         self._compressor = zlib.compressobj() if compress else None
         self._send_lock = asyncio.Lock()
         self.session: GatewaySession | None = None
+        self._acks: set[asyncio.Task[None]] = set()
 
     async def send(self, payload: Json) -> None:
         """Send one payload, compressed as one zlib-stream frame when asked for."""
@@ -147,7 +155,10 @@ class GatewayConnection:
 
     async def _handle(self, op: int, data: Any) -> None:
         if op == OP_HEARTBEAT:
-            await self.send({"op": OP_HEARTBEAT_ACK})
+            # Only the ACK is late: what the client sent after the heartbeat is read at once.
+            ack = asyncio.create_task(self._ack_later(self.emulator.heartbeat_ack_delay))
+            self._acks.add(ack)
+            ack.add_done_callback(self._acks.discard)
         elif op == OP_IDENTIFY:
             await self._identify(data)
         elif op == OP_RESUME:
@@ -156,6 +167,10 @@ class GatewayConnection:
             return
         else:
             await self.close(4001, "Unknown opcode.")
+
+    async def _ack_later(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        await self.send({"op": OP_HEARTBEAT_ACK})
 
     async def _identify(self, data: Json) -> None:
         emu = self.emulator

@@ -27,6 +27,7 @@ from bot.emulator.commands import CommandRegistry, EmulatorError, OptionValue
 from bot.emulator.gateway import (
     CLOSE_ABNORMAL,
     CLOSE_SESSION_TIMED_OUT,
+    HEARTBEAT_ACK_DELAY_SECONDS,
     INTENT_GUILD_SCHEDULED_EVENTS,
     OP_INVALID_SESSION,
     OP_RECONNECT,
@@ -107,6 +108,7 @@ class Emulator(RestHandlers):
         token: str | None = None,
         shard_count: int = 1,
         heartbeat_ms: int = 41_250,
+        heartbeat_ack_delay: float = HEARTBEAT_ACK_DELAY_SECONDS,
         ack_deadline: float = ACK_DEADLINE_SECONDS,
         global_rate_limit: float | None = None,
         max_guilds_per_shard: int = 2500,
@@ -120,6 +122,7 @@ class Emulator(RestHandlers):
         self.token = token or f"emulator.{secrets.token_urlsafe(24)}"
         self.shard_count = shard_count
         self.heartbeat_ms = heartbeat_ms
+        self.heartbeat_ack_delay = heartbeat_ack_delay
         self.ack_deadline = ack_deadline
         self.nonce_window: float = NONCE_WINDOW_SECONDS
         self.max_guilds_per_shard = max_guilds_per_shard

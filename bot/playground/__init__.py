@@ -11,7 +11,6 @@ stdin) with a deterministic transcript, for demos and tests.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import shutil
 import sys
 from pathlib import Path
@@ -34,13 +33,16 @@ __all__ = [
     "find_button",
     "parse_command",
     "parse_wait",
+    "read_script",
     "run_playground",
 ]
 
 # ---------------------------------------------------------------- entry point
 
 
-async def _read_script(script: str) -> list[str]:
+async def read_script(script: str) -> list[str]:
+    """The lines of a console script: a file, or standard input for '-'."""
+
     def read() -> str:
         if script == "-":
             return sys.stdin.read()
@@ -54,15 +56,16 @@ async def run_playground(
 ) -> int:
     """Start the emulator and the bot, run the console or the script, shut both down.
 
-    The bot's database is in memory, like the emulator's world. With a virtual clock
-    start, the demo server's countdown is set up first so its posts play out.
+    The bot uses the database `settings` name (`fanbot local` makes it ":memory:" unless
+    one is configured). With a virtual clock start, the demo server's countdown is set up
+    first so its posts play out.
     """
     lines: list[str] = []
     if script is None and not sys.stdin.isatty():
         script = "-"  # commands piped in: run them as a script
     if script is not None:
         try:
-            lines = await _read_script(script)
+            lines = await read_script(script)
         except (OSError, UnicodeDecodeError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
             out.write(f"fanbot: cannot read the script {script}: {reason}\n")
@@ -70,9 +73,6 @@ async def run_playground(
     interactive = script is None
     color = interactive and out.isatty()
     width = min(shutil.get_terminal_size().columns, SCRIPT_WIDTH) if interactive else SCRIPT_WIDTH
-    # The emulator's world lives in memory, so the bot's view of it does too: a playground
-    # never touches the database of a real deployment.
-    settings = dataclasses.replace(settings, db_path=Path(":memory:"))
     clock = Clock(settings.clock_start, settings.clock_speed)
     emulator = Emulator(clock=clock.now)
     world = populate_demo_world(emulator)

@@ -137,6 +137,8 @@ class Console:
         self.offered: dict[tuple[str, str], dict[str, str]] = {}
         self.prompting = False
         self.bot: FanBot | None = None  # set once it runs: `wait 3d` moves its clock
+        # The stand-alone emulator's console: the bot runs in another process.
+        self.bot_elsewhere = False
         self.line_buffer: Callable[[], str] = str
 
     # --- output
@@ -326,6 +328,12 @@ class Console:
             return
         except ConsoleError:
             ahead = parse_duration(text)  # refuses, with an example, what it cannot read
+        if self.bot_elsewhere:
+            raise ConsoleError(
+                f"`wait {text}` moves the clock of a bot in this process, and the bot here runs "
+                "in another one. `wait 5s` lets real time pass; to see weeks go by, start that "
+                "bot with FANBOT_CLOCK_START and FANBOT_CLOCK_SPEED, or use `fanbot local`."
+            )
         if self.bot is None:
             raise ConsoleError("The bot is not running.")
         end = self.clock.now() + ahead

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict, deque
+import time
+from collections import Counter, defaultdict, deque
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import aiohttp
 import discord
@@ -62,6 +63,12 @@ SENDING_LEASE_SECONDS = 120.0
 REMOVED_REASON = "the bot was removed from the server"
 ENDED_DETAIL = "the event had already ended"
 STARTED_EARLY_DETAIL = "the event started early, before this post's time"
+T = TypeVar("T")
+SUMMARY_NAMES = 3  # milestones named in a fan-out's summary line before "and N more"
+
+# What became of one post: the summary line counts them.
+Outcome = Literal["posted", "paused", "failed", "retrying", "skipped"]
+
 GONE_REASONS = {
     "cancelled": "the server event was cancelled",
     "deleted": "the server event was deleted",
@@ -117,6 +124,24 @@ def _duration(delta: timedelta) -> str:
         return f"{minutes} min"
     hours = minutes // 60
     return f"{hours} h" if hours < 48 else f"{hours // 24} days"
+
+
+def _log_batch(claimed: Sequence[Delivery], outcomes: Counter[Outcome], seconds: float) -> None:
+    """One INFO line per dispatch batch: which milestones, what became of them, how long."""
+    pairs = sorted({(row.event_ref, row.milestone) for row in claimed})
+    named = ", ".join(f"{ref} {milestone}" for ref, milestone in pairs[:SUMMARY_NAMES])
+    if len(pairs) > SUMMARY_NAMES:
+        named += f" and {len(pairs) - SUMMARY_NAMES} more"
+    log.info(
+        "fan-out finished: %s: %d posted, %d paused, %d failed, %d skipped, %d retrying, in %.1f s",
+        named,
+        outcomes["posted"],
+        outcomes["paused"],
+        outcomes["failed"],
+        outcomes["skipped"],
+        outcomes["retrying"],
+        seconds,
+    )
 
 
 class ReminderService:
@@ -276,6 +301,7 @@ class ReminderService:
             while True:
                 if self.bot.gate.holding:  # too many invalid requests: the sweep comes back
                     return posted
+                started = time.monotonic()
                 now = self.bot.clock.now()
                 store = self.bot.store.deliveries
                 # Rows still `sending` whose claim is older than the lease: settling them
@@ -297,24 +323,39 @@ class ReminderService:
                 for skip in (d for d in decisions if not d.post):
                     await self._settle(skip.delivery, self._skip(skip, now))
                 to_post = [d.delivery for d in decisions if d.post]
-                await fan_out(to_post, lambda row: self._settle(row, self._post(row)))
+                outcomes = await self._post_all(to_post)
+                outcomes["skipped"] += len(decisions) - len(to_post)
+                _log_batch(claimed, outcomes, time.monotonic() - started)
                 posted += len(to_post)
                 if len(claimed) < CLAIM_BATCH:
                     return posted
+
+    async def _post_all(self, rows: Sequence[Delivery]) -> Counter[Outcome]:
+        """Post the rows through the paced fan-out; count what became of them.
+
+        A row whose settling failed is counted as retrying: its owner takes it back later.
+        """
+        outcomes: Counter[Outcome] = Counter()
+
+        async def post(row: Delivery) -> None:
+            outcomes[await self._settle(row, self._post(row)) or "retrying"] += 1
+
+        await fan_out(rows, post)
+        return outcomes
 
     async def _skip(self, skip: Decision, now: datetime) -> None:
         await self.bot.store.deliveries.mark_skipped(
             skip.delivery.key, skip.status, skip.detail, now
         )
 
-    async def _settle(self, row: Delivery, work: Awaitable[None]) -> None:
+    async def _settle(self, row: Delivery, work: Awaitable[T]) -> T | None:
         """Run one row's settling; a failure is logged in one line and stops nothing else.
 
         The row then stays `sending` until its claim's lease runs out and the next dispatch
         takes it back, looking for its post in the channel before sending it again.
         """
         try:
-            await work
+            return await work
         except Exception as exc:  # one row's trouble must not abort the batch
             self._maybe_posted.add(row.key)
             if self.scheduler.running:  # come back for it when its lease has run out
@@ -333,18 +374,19 @@ class ReminderService:
                 type(exc).__name__,
                 exc,
             )
+            return None
 
-    async def _post(self, row: Delivery) -> None:
+    async def _post(self, row: Delivery) -> Outcome:
         store = self.bot.store
         target = await self.target_for(row.guild_id, row.event_ref)
         now = self.bot.clock.now()
         if target is None or target.state in GONE_REASONS or target.starts_at is None:
             reason = GONE_REASONS[target.state if target is not None else "missing"]
             await store.deliveries.mark_failed(row.key, reason, now)
-            return
+            return "failed"
         if target.state == "completed":
             await store.deliveries.mark_skipped(row.key, "skipped_stale", ENDED_DETAIL, now)
-            return
+            return "skipped"
         embed = render.reminder(target, row.milestone, row.due_at)
         channel = self.bot.get_partial_messageable(row.channel_id, guild_id=row.guild_id)
         if row.key in self._maybe_posted or row.tried_due_at is not None:
@@ -355,7 +397,7 @@ class ReminderService:
             if posted is not None:
                 await store.deliveries.mark_sent(row.key, posted, self.bot.clock.now())
                 log.info("found %s for guild %s already posted", row.milestone, row.guild_id)
-                return
+                return "posted"
         mentions = discord.AllowedMentions.none()
         content = None
         if row.role_id is not None:
@@ -369,11 +411,12 @@ class ReminderService:
             )
         except (discord.Forbidden, discord.NotFound) as exc:
             await self._pause_for(row, exc)
+            return "paused"
         except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
-            await self._retry_later(row, exc)
-        else:
-            await self._record_sent(row.key, message.id)
-            log.info("posted %s for %s in guild %s", row.milestone, row.event_ref, row.guild_id)
+            return await self._retry_later(row, exc)
+        await self._record_sent(row.key, message.id)
+        log.debug("posted %s for %s in guild %s", row.milestone, row.event_ref, row.guild_id)
+        return "posted"
 
     async def _record_sent(self, key: DeliveryKey, message_id: int) -> None:
         """Record a post as sent, in one transaction with the others finishing meanwhile.
@@ -431,7 +474,7 @@ class ReminderService:
         await self.bot.store.guilds.pause(row.guild_id, reason, now, event_ref=row.event_ref)
         log.warning("paused guild %s: %s", row.guild_id, reason)
 
-    async def _retry_later(self, row: Delivery, exc: BaseException) -> None:
+    async def _retry_later(self, row: Delivery, exc: BaseException) -> Outcome:
         now = self.bot.clock.now()
         detail = f"{type(exc).__name__}: {exc}"[:300]
         rate_limited = isinstance(exc, discord.HTTPException) and exc.status == 429
@@ -440,7 +483,7 @@ class ReminderService:
                 row.key, f"gave up after {row.attempts} tries: {detail}", now
             )
             log.error("gave up on %s for guild %s: %s", row.milestone, row.guild_id, detail)
-            return
+            return "failed"
         # A 429 storm only delays a post: it never counts towards giving up.
         await self.bot.store.deliveries.release(row.key, detail, count_attempt=not rate_limited)
         if rate_limited:  # discord.py has already waited out retry_after
@@ -457,6 +500,7 @@ class ReminderService:
                 id=f"retry:{row.guild_id}:{row.event_ref}:{row.milestone}",
                 replace_existing=True,
             )
+        return "retrying"
 
     # ------------------------------------------------------------------ guild membership
 

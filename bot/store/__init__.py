@@ -42,6 +42,7 @@ from bot.store.models import (
     Storyline,
     StorylineSummary,
 )
+from bot.store.operations import OperationsQueries
 from bot.store.packs import Pack, PackError, load_dir, load_pack
 from bot.store.server_events import ServerEventQueries
 
@@ -61,6 +62,7 @@ __all__ = [
     "EventKind",
     "GuildQueries",
     "Note",
+    "OperationsQueries",
     "Pack",
     "PackError",
     "PackInfo",
@@ -96,6 +98,7 @@ class Store:
         self.command_syncs = CommandSyncQueries(db)
         self.server_events = ServerEventQueries(db)
         self.leases = LeaseQueries(db)
+        self.operations = OperationsQueries(db)
 
     @property
     def path(self) -> str:

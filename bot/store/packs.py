@@ -845,6 +845,28 @@ def load_dir(folder: Path | str) -> list[Pack]:
     return packs
 
 
+def load_usable(folder: Path) -> tuple[list[Pack], dict[Path, str]]:
+    """Every pack in `folder` that can be served, and why each other file cannot.
+
+    What the running bot does at start: one bad file must not take every show down. A file
+    whose pack clashes with one before it (same `[pack] name`, same show's season) is
+    refused; the earlier one is kept. `load_dir`, for `fanbot import`, refuses them all.
+    """
+    packs: list[Pack] = []
+    refused: dict[Path, str] = {}
+    for path in pack_files(folder):
+        try:
+            pack = load_pack(path)
+        except PackError as exc:
+            refused[path] = str(exc)
+            continue
+        if clashes := cross_pack_problems([*packs, pack]):
+            refused[path] = "\n".join(clashes)
+        else:
+            packs.append(pack)
+    return packs, refused
+
+
 def cross_pack_problems(packs: Sequence[Pack]) -> list[str]:
     """Clashes between packs loaded together: the same pack name or the same season twice."""
     problems: list[str] = []

@@ -6,6 +6,7 @@ And .env stays out of git.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import subprocess
 import traceback
@@ -43,8 +44,9 @@ async def test_a_failing_login_logs_no_token_even_at_debug(
         assert SECRET not in repr(record.args)
 
 
+@pytest.mark.parametrize("log_format", ["text", "json"])
 async def test_the_cli_at_debug_never_prints_the_token(
-    tmp_path: Path, emulator: Emulator, world: DemoWorld
+    tmp_path: Path, emulator: Emulator, world: DemoWorld, log_format: str
 ) -> None:
     code, out, err = await fanbot(
         tmp_path,
@@ -53,9 +55,14 @@ async def test_the_cli_at_debug_never_prints_the_token(
         DISCORD_API_BASE=emulator.api_base,
         DISCORD_GATEWAY_URL=emulator.gateway_url,
         FANBOT_LOG_LEVEL="DEBUG",
+        FANBOT_LOG_FORMAT=log_format,
     )
     assert code == 2
     assert "DEBUG" in err  # it did log at DEBUG
+    if log_format == "json":  # every log line is JSON; the last line is fanbot's own
+        *logged, last = err.splitlines()
+        assert {json.loads(line)["level"] for line in logged} >= {"DEBUG", "INFO"}
+        assert last.startswith("fanbot: Discord rejected the token")
     assert SECRET not in out + err
     assert SECRET.split(".")[0] not in out + err  # not even the part that names the bot
 
