@@ -579,3 +579,42 @@ async def test_names_that_match_several_events_or_a_show_are_resolved_with_care(
     assert "2 of this server's events match" in twice.content
     assert "Heartstopper season 2" in show.content  # the show, not the rewatch
     assert "Countdown to Heartstopper rewatch" in visible_text(part)
+
+
+async def test_one_post_a_day_through_the_autumn_clock_change(
+    emulator: Emulator, settings: Settings
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    london = ZoneInfo("Europe/London")
+    # London's clocks go back at 02:00 on Sunday 29 October 2023; 01:30 happens twice.
+    start = datetime(2023, 10, 26, 12, tzinfo=UTC)
+    clock = Clock(start, speed=36_000)  # ten hours a second
+    world = world_at(emulator, clock)
+    async with running_bot(emulator, settings, clock=clock) as bot:
+        _, ref = await counting_down_to(
+            emulator, world, "Halloween watch", datetime(2023, 11, 1, 20, tzinfo=UTC),
+            milestones="3d,1h,0",
+        )  # fmt: skip
+        await emulator.slash(
+            "countdown daily", time="01:30", timezone="Europe/London", days=5, event=ref
+        )
+        await wait_for(
+            lambda: len(posts(emulator, world.guild)) == 7, within=40, what="seven posts"
+        )
+        history = await bot.store.deliveries.history(world.guild.id, ref, 20)
+    sent = posts(emulator, world.guild)
+    days = [
+        datetime.fromisoformat(m.embeds[0]["timestamp"]).astimezone(london).date() for m in sent
+    ]
+    assert headlines(sent) == [
+        "5 days to go!",
+        "4 days to go!",
+        "Three days to go!",  # 29 October, at the first 01:30, instead of "3 days to go!"
+        "2 days to go!",
+        "Tomorrow!",
+        "One hour to go!",
+        "It's here!",
+    ]
+    assert len(set(days[:5])) == 5  # one post on each day before the event's
+    assert all(h.status == "sent" for h in history)
