@@ -22,6 +22,29 @@ SHARDS = 2
 POSTED = re.compile(r"posted 0 for heartstopper/2/premiere in guild (\d+)")
 
 
+async def start_shard(
+    emulator: Emulator, tmp_path: Path, db: Path, start: str, shard: int, log_level: str
+) -> asyncio.subprocess.Process:
+    """`fanbot run` for shard `shard` of SHARDS on `db`, its clock starting at `start`."""
+    env = cli_env(
+        tmp_path,
+        DISCORD_TOKEN=emulator.token,
+        DISCORD_API_BASE=emulator.api_base,
+        DISCORD_GATEWAY_URL=emulator.gateway_url,
+        FANBOT_DB=str(db),
+        FANBOT_CLOCK_START=start,
+        FANBOT_CLOCK_SPEED="1",
+        FANBOT_SHARD_COUNT=str(SHARDS),
+        FANBOT_SHARD_IDS=str(shard),
+        FANBOT_LOG_LEVEL=log_level,
+        PYTHONPATH=str(REPO),
+    )
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+
+
 async def test_two_processes_post_to_every_guild_exactly_once(tmp_path: Path) -> None:
     emulator = Emulator(shard_count=SHARDS)
     await emulator.start()
@@ -40,33 +63,10 @@ async def test_two_processes_post_to_every_guild_exactly_once(tmp_path: Path) ->
                 now=PREMIERE - timedelta(days=1),
             )
     start = (PREMIERE - timedelta(seconds=5)).isoformat()
-    processes = []
-    for shard in range(SHARDS):
-        env = cli_env(
-            tmp_path,
-            DISCORD_TOKEN=emulator.token,
-            DISCORD_API_BASE=emulator.api_base,
-            DISCORD_GATEWAY_URL=emulator.gateway_url,
-            FANBOT_DB=str(db),
-            FANBOT_CLOCK_START=start,
-            FANBOT_CLOCK_SPEED="1",
-            FANBOT_SHARD_COUNT=str(SHARDS),
-            FANBOT_SHARD_IDS=str(shard),
-            FANBOT_LOG_LEVEL="DEBUG",  # each post is a DEBUG line naming its guild
-            PYTHONPATH=str(REPO),
-        )
-        processes.append(
-            await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
-                cwd=tmp_path,
-                env=env,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-            )
-        )
+    processes = [
+        await start_shard(emulator, tmp_path, db, start, shard, "DEBUG")  # a post: a DEBUG line
+        for shard in range(SHARDS)
+    ]
     # Read stderr as it comes: at DEBUG a full pipe would block the bots.
     readers = [asyncio.create_task(p.stderr.read()) for p in processes if p.stderr is not None]
     try:
@@ -116,29 +116,7 @@ async def test_two_processes_started_together_on_a_new_database_share_the_limit(
     db = tmp_path / "fanbot.sqlite3"
     start = (PREMIERE - timedelta(seconds=30)).isoformat()
     processes = [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=tmp_path,
-            env=cli_env(
-                tmp_path,
-                DISCORD_TOKEN=emulator.token,
-                DISCORD_API_BASE=emulator.api_base,
-                DISCORD_GATEWAY_URL=emulator.gateway_url,
-                FANBOT_DB=str(db),
-                FANBOT_CLOCK_START=start,
-                FANBOT_CLOCK_SPEED="1",
-                FANBOT_SHARD_COUNT=str(SHARDS),
-                FANBOT_SHARD_IDS=str(shard),
-                FANBOT_LOG_LEVEL="INFO",
-                PYTHONPATH=str(REPO),
-            ),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        for shard in range(SHARDS)
+        await start_shard(emulator, tmp_path, db, start, shard, "INFO") for shard in range(SHARDS)
     ]
     logs: list[str] = []
     try:
