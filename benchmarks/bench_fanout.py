@@ -18,6 +18,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import sqlite3
 import sys
 import tempfile
 import time
@@ -78,6 +79,7 @@ async def run(
             stats = await emu.stats()
             async with await Store.open(db) as store:
                 counts = await store.deliveries.counts(EVENT)
+            per_shard = _per_shard(db, shards)
     span = (stats["last_message_at"] or 0) - (stats["first_message_at"] or 0)
     posts = stats["messages"]
     rate = (posts - 1) / span if span > 0 else float("nan")
@@ -98,7 +100,32 @@ async def run(
         "ready_s": max(r["ready_s"] for r in reports),
         "subscribed_s": max(r["subscribed_s"] for r in reports),
         "paced_per_s": [r["paced_per_s"] for r in reports],
+        "per_shard": per_shard,
     }
+
+
+def _per_shard(db: Path, shards: int) -> list[dict[str, Any]]:
+    """Each shard's posts, its first post against the fleet's first, and its own rate.
+
+    A post's time is its message id's (the emulator stamps ids when it creates a message).
+    """
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        rows = conn.execute(
+            "SELECT (guild_id >> 22) % ?, count(*), min(message_id >> 22), max(message_id >> 22)"
+            " FROM deliveries WHERE event_ref = ? AND message_id IS NOT NULL GROUP BY 1",
+            (shards, EVENT),
+        ).fetchall()
+    first = min((row[2] for row in rows), default=0)
+    return [
+        {
+            "shard": shard,
+            "posts": posts,
+            "starts_after_s": (start - first) / 1000,
+            "span_s": (end - start) / 1000,
+            "per_s": round((posts - 1) / ((end - start) / 1000), 1) if end > start else None,
+        }
+        for shard, posts, start, end in rows
+    ]
 
 
 async def child(spec: dict[str, Any]) -> dict[str, Any]:

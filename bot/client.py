@@ -17,7 +17,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import FanTree
 from bot.lease import ShardLease
-from bot.limits import gate_for
+from bot.limits import GatedConnector, gate_for
 from bot.liveness import HeartbeatWriter, refuse_packs
 from bot.reminders.service import ReminderService
 from bot.store import Store
@@ -58,7 +58,8 @@ class FanBot(commands.AutoShardedBot):
             sharding["shard_count"] = settings.shard_count
         if settings.shard_ids is not None:
             sharding["shard_ids"] = list(settings.shard_ids)
-        # Every REST request waits here (discord.py's aiohttp trace): one owner of the limits.
+        # Every REST request waits here (the connector `login` gives discord.py): one owner
+        # of the limits.
         self.gate = gate_for(settings.global_rate_limit, settings.shard_count, settings.shard_ids)
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -70,7 +71,6 @@ class FanBot(commands.AutoShardedBot):
             chunk_guilds_at_startup=False,
             member_cache_flags=discord.MemberCacheFlags.none(),
             max_messages=None,
-            http_trace=self.gate.trace_config(),
             **sharding,  # type: ignore[arg-type]
         )
         self.settings = settings
@@ -87,6 +87,11 @@ class FanBot(commands.AutoShardedBot):
         self._identify_locks: dict[int, asyncio.Lock] = {}
         self._last_identify: dict[int, float] = {}
         self._closing: asyncio.Future[None] | None = None
+
+    async def login(self, token: str) -> None:
+        """Log in over a fresh connector with the gate in front (one needs a running loop)."""
+        self.http.connector = GatedConnector(self.gate)
+        await super().login(token)
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         """Wait only as long as Discord's IDENTIFY limit needs, not discord.py's flat 5 s.

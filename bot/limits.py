@@ -4,9 +4,9 @@ Discord allows a bot token 50 requests per second (a sliding window) over every 
 interaction callbacks and interaction webhooks, and bans an IP for an hour after 10,000
 invalid requests (401, 403, 429) in ten minutes. discord.py keeps the per-route buckets but
 only reacts to a global 429. `RestGate` paces every request start under the global limit
-and counts invalid answers; `RestGate.trace_config()` hooks it into discord.py's aiohttp
-session (`Client(http_trace=...)`), so every try of every request passes it, retries
-included, whoever made the call.
+and counts invalid answers; `GatedConnector` puts it in front of discord.py's aiohttp
+session (`FanBot.login`), so every try of every request passes it, retries included,
+whoever made the call.
 
 Two lanes share the gate: `interactive` (the default: setups, scheduled events, command
 sync, lookups) and `bulk` (the reminder fan-out, entered with `with lane(BULK)`). While both
@@ -30,11 +30,12 @@ from collections import deque
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Literal
 
 import aiohttp
 import discord
+from aiohttp.connector import Connection
+from aiohttp.tracing import Trace
 
 log = logging.getLogger(__name__)
 
@@ -251,37 +252,47 @@ class RestGate:
             holding=holding,
         )
 
-    # ------------------------------------------------------------------ discord.py's hook
 
-    def trace_config(self) -> aiohttp.TraceConfig:
-        """An aiohttp trace that gates every REST request start and counts its answer.
+class GatedConnector(aiohttp.TCPConnector):
+    """discord.py's connector with the gate in front of it.
 
-        Given to discord.py as `http_trace`, it sees each try of each request, retries
-        included; the gateway's websocket and the CDN are not REST and pass untouched.
-        """
-        trace = aiohttp.TraceConfig()
+    aiohttp asks its connector for a connection once per try of every request, retries
+    included, so gating here gates every request start whoever made the call, and costs an
+    exempt request (an interaction callback) one string check: an aiohttp trace would run
+    its signal machinery on every request and every response chunk (docs/performance.md).
+    """
 
-        async def on_start(
-            _session: aiohttp.ClientSession,
-            _ctx: SimpleNamespace,
-            params: aiohttp.TraceRequestStartParams,
-        ) -> None:
-            path = _rest_path(str(params.url))
-            if path is not None and not is_exempt(path):
-                await self.wait()
+    def __init__(self, gate: RestGate) -> None:
+        super().__init__(limit=0)  # discord.py's own default: no pool limit
+        self._gate = gate
+        self._response_class = _counting_response(gate)
 
-        async def on_end(
-            _session: aiohttp.ClientSession,
-            _ctx: SimpleNamespace,
-            params: aiohttp.TraceRequestEndParams,
-        ) -> None:
-            if _rest_path(str(params.url)) is not None:
-                response = params.response
-                self.record(response.status, response.headers.get("X-RateLimit-Scope"))
+    async def connect(
+        self,
+        req: aiohttp.ClientRequest,
+        traces: list[Trace],
+        timeout: aiohttp.ClientTimeout,  # noqa: ASYNC109 (aiohttp's own signature)
+    ) -> Connection:
+        """Wait for the gate (REST requests under the global limit), then connect."""
+        path = _rest_path(str(req.url))
+        if path is not None:
+            # The request builds its response after it has a connection: have it count.
+            req.response_class = self._response_class
+            if not is_exempt(path):
+                await self._gate.wait()
+        return await super().connect(req, traces, timeout)
 
-        trace.on_request_start.append(on_start)
-        trace.on_request_end.append(on_end)
-        return trace
+
+def _counting_response(gate: RestGate) -> type[aiohttp.ClientResponse]:
+    """A response class that reports each REST answer's status to `gate`."""
+
+    class CountedResponse(aiohttp.ClientResponse):
+        async def start(self, connection: Connection) -> aiohttp.ClientResponse:
+            response = await super().start(connection)
+            gate.record(self.status, self.headers.get("X-RateLimit-Scope"))
+            return response
+
+    return CountedResponse
 
 
 def _rest_path(url: str) -> str | None:

@@ -15,7 +15,7 @@ import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 import aiohttp
@@ -25,6 +25,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import render
+from bot.limits import HOLD_RECHECK_SECONDS
 from bot.reminders.fanout import fan_out
 from bot.reminders.milestones import grace_for, headline
 from bot.reminders.planner import wanted
@@ -268,7 +269,7 @@ class ReminderService:
             return
         clock = self.bot.clock
         due_times = await self.bot.store.deliveries.next_due(clock.now(), self.shards)
-        keep = {"sweep", "first-sweep", "wake-now", "take-back"}
+        keep = {"sweep", "first-sweep", "wake-now", "take-back", "held"}
         for due in due_times[:WAKEUPS_AHEAD]:
             job_id = f"wake:{due.isoformat()}"
             keep.add(job_id)
@@ -299,7 +300,8 @@ class ReminderService:
         posted = 0
         async with self._dispatch_lock:
             while True:
-                if self.bot.gate.holding:  # too many invalid requests: the sweep comes back
+                if self.bot.gate.holding:  # too many invalid requests: look again soon
+                    self._look_again_when_held()
                     return posted
                 started = time.monotonic()
                 now = self.bot.clock.now()
@@ -622,6 +624,14 @@ class ReminderService:
         linked = await self.bot.store.guilds.linked_events(guild_id)
         if event_id in linked:
             await self.bot.store.guilds.set_scheduled_event(guild_id, linked[event_id], None, now)
+
+    def _look_again_when_held(self) -> None:
+        """Sweep again when the gate re-checks a held fan-out, not only at the 30 s sweep."""
+        if self.scheduler.running:
+            again = datetime.now(UTC) + timedelta(seconds=HOLD_RECHECK_SECONDS)
+            self.scheduler.add_job(
+                self.sweep, DateTrigger(run_date=again), id="held", replace_existing=True
+            )
 
     def wake_now(self) -> None:
         """Sweep at once: a change may have made a post due now (an event started early)."""

@@ -222,6 +222,12 @@ class Database:
                 await self._patiently("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
                 raise self._unwritable(exc) from exc
+            except BaseException:
+                # Cancelled (a task stopped at shutdown) while BEGIN ran on aiosqlite's
+                # thread: it still began there, and would leave the next caller "within a
+                # transaction". Statements run in order, so this waits for it.
+                await self._rollback_if_open()
+                raise
             try:
                 yield self.conn
             except BaseException as exc:
@@ -236,6 +242,11 @@ class Database:
                 if self.conn.in_transaction:
                     await self.conn.execute("ROLLBACK")
                 raise self._unwritable(exc) from exc
+
+    async def _rollback_if_open(self) -> None:
+        await self.conn.execute("SELECT 1")  # after whatever is still queued
+        if self.conn.in_transaction:
+            await self.conn.execute("ROLLBACK")
 
     async def _patiently(self, statement: str, patience: float | None = None) -> None:
         """Run a statement that needs the write lock, retrying while another holds it."""

@@ -9,9 +9,11 @@ import threading
 from collections.abc import Awaitable
 from datetime import timedelta
 
+import discord
 import pytest
 from discord import Permissions
 
+from bot import limits
 from bot.clock import Clock
 from bot.config import Settings
 from bot.emulator import DemoWorld, Emulator, Guild
@@ -159,3 +161,48 @@ async def test_a_row_whose_settling_failed_is_taken_back_and_found_not_reposted(
     [error] = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert "could not settle 0 for heartstopper/2/premiere" in error.getMessage()
     assert "bad day" in error.getMessage()
+
+
+async def test_invalid_answers_hold_the_fan_out_until_they_fall_out_of_the_window(
+    emulator: Emulator,
+    world: DemoWorld,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Discord's ten minutes, scaled down to 10 s, and a hold at 10 instead of 5,000.
+    monkeypatch.setattr(limits, "INVALID_WINDOW_SECONDS", 10.0)
+    servers = [add_fan_server(emulator, f"Fan Server {i}")[0] for i in range(5)]
+    with caplog.at_level(logging.WARNING):
+        async with running_bot(emulator, settings, clock=frozen_at(timedelta(seconds=6))) as bot:
+            bot.gate.invalid_threshold = 10
+            # Something goes wrong everywhere at once: Discord answers 403 ten times.
+            emulator.limits.inject_fault("GET", r"^/channels/\d+$", 403, times=10)
+            for _ in range(10):
+                with pytest.raises(discord.Forbidden):
+                    await bot.fetch_channel(world.general.id)
+            assert bot.gate.status().invalid_last_10_min == 10
+            assert bot.gate.status().holding
+            # Interactive requests go on while the fan-out is held: admins can still set up.
+            for guild in servers:
+                await emulator.slash(
+                    "countdown setup",
+                    in_guild=guild,
+                    channel=emulator.channel(guild, "announcements"),
+                    milestones="0",
+                )
+            await wait_for(lambda: bot.clock.now() > PREMIERE + timedelta(seconds=1))
+            assert not any(posts(emulator, g) for g in servers)  # held, not lost
+            assert await bot.store.deliveries.counts(PREMIERE_REF) == {"pending": len(servers)}
+            # The answers fall out of the window; the fan-out goes on by itself, within the
+            # gate's 5-s re-check rather than the 30-s sweep.
+            await wait_for(
+                lambda: all(len(posts(emulator, g)) == 1 for g in servers),
+                within=20,
+                what="the held posts",
+            )
+            assert not bot.gate.status().holding
+    assert all(headlines(posts(emulator, g)) == ["It's here!"] for g in servers)
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "holding the reminder fan-out" in errors[0]
+    assert any("the fan-out goes on" in r.getMessage() for r in caplog.records)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -176,6 +178,33 @@ async def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
             )
         async with db.conn.execute("SELECT name FROM packs") as cur:
             assert [r[0] for r in await cur.fetchall()] == ["kept"]
+    finally:
+        await db.close()
+
+
+async def test_a_writer_cancelled_at_begin_leaves_no_transaction_open(tmp_path: Path) -> None:
+    # A task stopped at shutdown (the heartbeat, the lease) while its BEGIN IMMEDIATE was
+    # queued on aiosqlite's thread: BEGIN still runs there, and used to leave the next
+    # writer "cannot start a transaction within a transaction".
+    db = await Database.open(tmp_path / "t.sqlite3")
+    try:
+
+        async def writer() -> None:
+            async with db.transaction() as conn:
+                await conn.execute("SELECT 1")
+
+        for _ in range(20):
+            task = asyncio.create_task(writer())
+            await asyncio.sleep(0)  # it holds the lock and has queued its BEGIN
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            async with db.transaction() as conn:
+                await conn.execute(
+                    "INSERT INTO packs (name, title, version, content_hash, imported_at) "
+                    "VALUES ('p' || (SELECT count(*) FROM packs), 'P', '1', 'h', 'x')"
+                )
+        assert await scalar(db.conn, "SELECT count(*) FROM packs") == 20
     finally:
         await db.close()
 
