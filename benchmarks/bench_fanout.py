@@ -101,6 +101,7 @@ async def run(
         "subscribed_s": max(r["subscribed_s"] for r in reports),
         "paced_per_s": [r["paced_per_s"] for r in reports],
         "per_shard": per_shard,
+        "cpu_s": {"bots": [r["cpu_s"] for r in reports], "emulator": stats["cpu_s"]},
     }
 
 
@@ -180,6 +181,7 @@ async def child(spec: dict[str, Any]) -> dict[str, Any]:
         "ready_s": round(ready, 2),
         "subscribed_s": round(subscribed, 2),
         "paced_per_s": round(bot.gate.rate, 2),
+        "cpu_s": round(time.process_time(), 2),  # start-up and subscribing included
     }
 
 

@@ -17,7 +17,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import FanTree
 from bot.lease import ShardLease
-from bot.limits import GatedConnector, gate_for
+from bot.limits import GatedConnector, amortize_bucket_sweep, gate_for
 from bot.liveness import HeartbeatWriter, refuse_packs
 from bot.reminders.service import ReminderService
 from bot.store import Store
@@ -73,6 +73,7 @@ class FanBot(commands.AutoShardedBot):
             max_messages=None,
             **sharding,  # type: ignore[arg-type]
         )
+        amortize_bucket_sweep(self.http)
         self.settings = settings
         self.clock = clock or Clock(settings.clock_start, settings.clock_speed)
         self._extensions = tuple(extensions)

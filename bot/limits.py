@@ -46,12 +46,19 @@ BULK: Lane = "bulk"
 PACING_MARGIN = 0.97  # Discord's window slides: pacing at exactly the limit draws 429s
 # A process holding a share: the fleet's processes stall independently (a busy event loop
 # sends a few gated requests late, bunched), and their windows add up, so more slack.
+# A late gate may make up slots (MAX_CATCH_UP at most: a burst of 4 drew a 429) as long as
+# its worst window stays this far under the limit: requests reach Discord with jitter (a
+# busy loop at either end), and a window that is full at the gate overflows on the wire.
+MAX_CATCH_UP = 2.0
+WINDOW_MARGIN = 0.99
+FLEET_WINDOW_MARGIN = 0.96
 FLEET_MARGIN = 0.93  # at 0.97 and 0.95 a 2-process benchmark drew 429s (docs/performance.md)
 INVALID_WINDOW_SECONDS = 600.0  # Discord counts invalid requests over ten minutes
 DISCORD_INVALID_BAN = 10_000  # ... and bans the IP for an hour at this many
 INVALID_HOLD_THRESHOLD = 5_000  # we hold the fan-out at half of it
 HOLD_RECHECK_SECONDS = 5.0  # how often a held fan-out request looks again
 INVALID_STATUSES = frozenset({401, 403, 429})
+BUCKET_SWEEP_SECONDS = 60.0  # discord.py drops a route bucket after 300 s idle
 # Interaction callbacks and interaction webhooks (follow-ups) are not under the global limit.
 _EXEMPT = re.compile(r"^/(interactions/\d+/[^/]+/callback|webhooks/\d+/[^/]+)")
 
@@ -101,11 +108,13 @@ class GateStatus:
 class RestGate:
     """Paces request starts under a share of the global limit; counts invalid answers.
 
-    Starts are spaced `1 / rate` apart; after a pause the gate may run up to `burst` slots
-    behind schedule and catch up at once, so any one-second window holds at most
-    `rate + burst + 1` starts. `rate` is `limit * margin`, lowered for a process that holds
-    only part of the token's limit so that a fleet's windows, each `rate + burst + 1`,
-    still add up to at most the token's limit.
+    Starts are spaced `1 / rate` apart. A slot handed out late (the event loop was busy,
+    its timer fired a millisecond late) counts from when it was due, up to `burst` slots
+    behind, so that lateness is not lost for good; any one-second window then holds at
+    most `rate + burst + 1` starts, kept a little under `limit` for the wire's jitter.
+    `rate` is `limit * margin`, lower (`FLEET_MARGIN`) for a process that holds only part of
+    the token's limit, so that a fleet's windows, each under its share, add up to under
+    the token's limit.
     """
 
     def __init__(
@@ -114,16 +123,18 @@ class RestGate:
         *,
         whole: bool = True,
         margin: float = PACING_MARGIN,
-        burst: int | None = None,
+        burst: float | None = None,
         invalid_threshold: int = INVALID_HOLD_THRESHOLD,
     ) -> None:
         if limit <= 0:
             raise ValueError("rate must be positive")
         self.limit = limit
-        self.burst = round(limit * (1 - margin) / 8) if burst is None else max(0, burst)
-        rate = limit * margin
-        if not whole:  # other processes fill the rest of the window, each with its jitter
-            rate = max(limit / 2, min(limit * FLEET_MARGIN, limit - self.burst - 1))
+        # Other processes fill the rest of a fleet's window, each with its own jitter.
+        rate = max(limit / 2, min(limit * (margin if whole else FLEET_MARGIN), limit - 1))
+        if burst is None:  # what the window leaves beyond the wire's jitter, up to a cap
+            window = limit * (WINDOW_MARGIN if whole else FLEET_WINDOW_MARGIN)
+            burst = min(MAX_CATCH_UP, max(0.0, window - rate - 1))
+        self.burst = max(0.0, burst)
         self.rate = rate
         self.interval = 1.0 / rate
         self.invalid_threshold = invalid_threshold
@@ -293,6 +304,28 @@ def _counting_response(gate: RestGate) -> type[aiohttp.ClientResponse]:
             return response
 
     return CountedResponse
+
+
+def amortize_bucket_sweep(http: discord.http.HTTPClient) -> None:
+    """Let discord.py drop idle per-route buckets once a minute, not at every new bucket.
+
+    Once it holds 256 buckets, discord.py scans them all each time it makes a new one, and
+    a fan-out makes one per channel: posting to n channels costs O(n²) checks (12.5 million,
+    about 5 s of CPU, for 5,000 servers; at 50,000 a post would cost more than its 20-ms
+    slot). A bucket is dropped only after 300 s idle, so a sweep a minute keeps memory as
+    bounded and makes the cost linear. The buckets themselves are untouched.
+    """
+    sweep = http._try_clear_expired_ratelimits
+    last = time.monotonic()
+
+    def at_most_once_a_minute() -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= BUCKET_SWEEP_SECONDS:
+            last = now
+            sweep()
+
+    http._try_clear_expired_ratelimits = at_most_once_a_minute  # type: ignore[method-assign]
 
 
 def _rest_path(url: str) -> str | None:

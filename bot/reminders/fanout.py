@@ -1,13 +1,20 @@
-"""Sending many posts at once: a bounded pool whose requests wait in the gate's bulk lane.
+"""Sending many posts at once: every row at once, its requests through a bounded pool.
 
 Pacing is not done here: every REST request waits at the bot's one `RestGate`
 (`bot/limits.py`), and the fan-out's requests wait there in the `bulk` lane, so a burst of
 setups and a fan-out share the global limit instead of each pacing on its own.
+
+The pool bounds the requests in flight (each waits its turn at the gate, and aiohttp's
+timeout runs while it waits), not the store work around them: a post holds its slot
+while it talks to Discord and gives it up before its row is recorded, so a store that is
+slow to take the write lock (another process committing) never leaves the gate's slots
+unused.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
@@ -15,6 +22,7 @@ from typing import TypeVar
 from bot.limits import BULK, lane
 
 T = TypeVar("T")
+Slot = contextlib.AbstractAsyncContextManager[object]
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +31,12 @@ DEFAULT_CONCURRENCY = 16
 
 async def fan_out(
     items: Iterable[T],
-    send: Callable[[T], Awaitable[None]],
+    send: Callable[[T, Slot], Awaitable[None]],
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> int:
-    """Run `send` for every item, at most `concurrency` at a time; return how many failed.
+    """Run `send(item, slot)` for every item; return how many failed.
 
+    `send` holds `slot` around its requests; at most `concurrency` hold one at a time.
     One item's failure never delays or stops the others: an exception `send` lets out is
     logged in one line with its item and counted, and the rest go on.
     """
@@ -36,12 +45,11 @@ async def fan_out(
 
     async def one(item: T) -> None:
         nonlocal failed
-        async with pool:
-            try:
-                await send(item)
-            except Exception as exc:  # one item's error must not stop the rest
-                failed += 1
-                log.error("fan-out: %s failed: %s: %s", item, type(exc).__name__, exc)
+        try:
+            await send(item, pool)
+        except Exception as exc:  # one item's error must not stop the rest
+            failed += 1
+            log.error("fan-out: %s failed: %s: %s", item, type(exc).__name__, exc)
 
     with lane(BULK):  # the tasks gather creates copy this context
         await asyncio.gather(*(one(item) for item in items))

@@ -26,7 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import render
 from bot.limits import HOLD_RECHECK_SECONDS
-from bot.reminders.fanout import fan_out
+from bot.reminders.fanout import Slot, fan_out
 from bot.reminders.milestones import grace_for, headline
 from bot.reminders.planner import wanted
 from bot.reminders.targets import server_event_record, target_for
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 30.0
+GROUP_COMMIT_SECONDS = 0.02  # how long a `sent` row waits for others to share its commit
 JITTER_SECONDS = 0.5  # real seconds a wake-up may run late without a reminder going stale
 MAX_ATTEMPTS = 5
 RETRY_BASE_SECONDS = 2.0
@@ -339,8 +340,8 @@ class ReminderService:
         """
         outcomes: Counter[Outcome] = Counter()
 
-        async def post(row: Delivery) -> None:
-            outcomes[await self._settle(row, self._post(row)) or "retrying"] += 1
+        async def post(row: Delivery, slot: Slot) -> None:
+            outcomes[await self._settle(row, self._post(row, slot)) or "retrying"] += 1
 
         await fan_out(rows, post)
         return outcomes
@@ -378,7 +379,8 @@ class ReminderService:
             )
             return None
 
-    async def _post(self, row: Delivery) -> Outcome:
+    async def _post(self, row: Delivery, slot: Slot) -> Outcome:
+        """Post one row; `slot` (the fan-out's pool) is held only while talking to Discord."""
         store = self.bot.store
         target = await self.target_for(row.guild_id, row.event_ref)
         now = self.bot.clock.now()
@@ -395,7 +397,8 @@ class ReminderService:
             # An earlier try may have gone out with its answer lost. Discord's nonce check
             # covers only the last few minutes; the channel's history covers the rest.
             self._maybe_posted.discard(row.key)
-            posted = await self._find_post(row, channel)
+            async with slot:
+                posted = await self._find_post(row, channel)
             if posted is not None:
                 await store.deliveries.mark_sent(row.key, posted, self.bot.clock.now())
                 log.info("found %s for guild %s already posted", row.milestone, row.guild_id)
@@ -408,9 +411,10 @@ class ReminderService:
                 everyone=False, users=False, roles=[discord.Object(row.role_id)]
             )
         try:
-            message = await channel.send(
-                content=content, embed=embed, allowed_mentions=mentions, nonce=row.nonce
-            )
+            async with slot:
+                message = await channel.send(
+                    content=content, embed=embed, allowed_mentions=mentions, nonce=row.nonce
+                )
         except (discord.Forbidden, discord.NotFound) as exc:
             await self._pause_for(row, exc)
             return "paused"
@@ -423,9 +427,10 @@ class ReminderService:
     async def _record_sent(self, key: DeliveryKey, message_id: int) -> None:
         """Record a post as sent, in one transaction with the others finishing meanwhile.
 
-        Group commit: while one batch is being written, the next gathers, so a fan-out
-        takes the database's write lock once per batch instead of once per post (several
-        processes share that lock). Returns once this row is recorded; raises if it is not.
+        Group commit: a batch gathers for `GROUP_COMMIT_SECONDS` and while the one before is
+        written, so a fan-out takes the database's write lock once per batch instead of once
+        per post (several processes share that lock). Returns once this row is recorded;
+        raises if it is not.
         """
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._sent_queue.append((key, message_id, done))
@@ -435,6 +440,9 @@ class ReminderService:
 
     async def _write_sent(self) -> None:
         while self._sent_queue:
+            # Let the posts finishing meanwhile join: fewer, larger commits, so processes
+            # sharing the database rarely meet at its write lock.
+            await asyncio.sleep(GROUP_COMMIT_SECONDS)
             batch, self._sent_queue = self._sent_queue, []
             try:
                 await self.bot.store.deliveries.mark_sent_many(

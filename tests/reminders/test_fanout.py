@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from bot.limits import BULK, INTERACTIVE, RestGate, current_lane, fleet_share, gate_for, lane
-from bot.reminders.fanout import fan_out
+from bot.reminders.fanout import Slot, fan_out
 
 
 def most_in_a_window(starts: list[float], width: float) -> int:
@@ -84,10 +84,11 @@ async def test_a_cancelled_waiter_gives_its_turn_away() -> None:
 async def test_one_failure_stops_nothing(caplog: pytest.LogCaptureFixture) -> None:
     done: list[int] = []
 
-    async def send(item: int) -> None:
-        if item == 1:
-            raise RuntimeError("the store is on fire")
-        await asyncio.sleep(0.01)  # still running when item 1 fails
+    async def send(item: int, slot: Slot) -> None:
+        async with slot:
+            if item == 1:
+                raise RuntimeError("the store is on fire")
+            await asyncio.sleep(0.01)  # still running when item 1 fails
         done.append(item)
 
     with caplog.at_level(logging.ERROR, logger="bot.reminders.fanout"):
@@ -101,7 +102,7 @@ async def test_one_failure_stops_nothing(caplog: pytest.LogCaptureFixture) -> No
 async def test_fan_out_requests_wait_in_the_bulk_lane() -> None:
     seen: list[str] = []
 
-    async def send(_: int) -> None:
+    async def send(_: int, slot: Slot) -> None:
         seen.append(current_lane())
 
     await fan_out(range(3), send)
@@ -111,19 +112,27 @@ async def test_fan_out_requests_wait_in_the_bulk_lane() -> None:
         assert current_lane() == BULK
 
 
-async def test_concurrency_is_bounded() -> None:
+async def test_requests_in_flight_are_bounded_and_the_work_after_them_is_not() -> None:
     running = 0
     peak = 0
+    recording = 0
+    recording_peak = 0
 
-    async def send(_: int) -> None:
-        nonlocal running, peak
-        running += 1
-        peak = max(peak, running)
-        await asyncio.sleep(0.01)
-        running -= 1
+    async def send(_: int, slot: Slot) -> None:
+        nonlocal running, peak, recording, recording_peak
+        async with slot:
+            running += 1
+            peak = max(peak, running)
+            await asyncio.sleep(0.01)
+            running -= 1
+        recording += 1  # e.g. waiting for the store's write lock: no slot held
+        recording_peak = max(recording_peak, recording)
+        await asyncio.sleep(0.05)
+        recording -= 1
 
     await fan_out(range(30), send, concurrency=4)
     assert peak == 4
+    assert recording_peak > 4
 
 
 def test_rate_must_be_positive() -> None:
@@ -131,9 +140,11 @@ def test_rate_must_be_positive() -> None:
         RestGate(0)
 
 
-def test_default_burst_is_an_eighth_of_the_slack() -> None:
-    assert RestGate(500).burst == 2
-    assert RestGate(50).burst == 0
+def test_a_late_gate_makes_up_what_its_window_leaves_at_most_two_slots() -> None:
+    assert RestGate(500).burst == 2  # 485/s: 9 slots left under 99% of the limit, capped
+    assert RestGate(50).burst == 0  # 48.5/s: 48.5 + 1 = 49.5, 99% of the limit
+    assert gate_for(50, 4, (0,)).burst == 0  # 11.5/s of a 12.5/s share: nothing left
+    assert gate_for(500, 4, (0,)).burst == 2  # 116.25 + 2 + 1 under 96% of 125
 
 
 def test_a_fleet_shares_the_limit_by_shards_served() -> None:
