@@ -13,14 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prompt_toolkit.completion import CompleteEvent
+from prompt_toolkit.document import Document
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.emulator import Emulator, populate_demo_world
 from bot.emulator.state import Message
 from bot.playground import (
-    Completer,
     Console,
+    ConsoleCompleter,
     ConsoleError,
     convert,
     find_button,
@@ -32,6 +34,7 @@ from bot.playground import (
 REPO = Path(__file__).resolve().parents[1]
 CONTENT = REPO / "data" / "content"
 JULY_22 = datetime(2023, 7, 22, 7, 0, tzinfo=UTC)
+TAB = CompleteEvent(completion_requested=True)
 
 # A schema shaped like what discord.py registers, with a subcommand group to walk.
 SCHEMA: dict[str, dict[str, Any]] = {
@@ -337,32 +340,31 @@ async def test_completion_uses_the_bots_autocomplete(
     try:
         async with running_bot(emulator, playground_settings):
             console = Console(emulator, world, Clock(JULY_22), io.StringIO())
-            completer = Completer(console, asyncio.get_running_loop())
+            completer = ConsoleCompleter(console)
 
-            def complete(line: str) -> list[str]:
-                return completer.candidates(line)
+            async def complete(line: str) -> list[str]:
+                return [
+                    line[: len(line) + c.start_position] + c.text
+                    async for c in completer.get_completions_async(Document(line), TAB)
+                ]
 
-            assert await asyncio.to_thread(complete, "/ch") == ["/character "]
-            assert await asyncio.to_thread(complete, "/character ") == [
-                "/character name: ",
-                "/character show: ",
-            ]
-            assert await asyncio.to_thread(complete, "/cast filter: r") == [
-                "/cast filter: returning "
-            ]
-            found = await asyncio.to_thread(complete, "/character name: tao")
+            assert await complete("/ch") == ["/character "]
+            assert await complete("/character ") == ["/character name: ", "/character show: "]
+            assert await complete("/cast filter: r") == ["/cast filter: returning "]
+            found = await complete("/character name: tao")
             assert found == ["/character name: Tao Xu — William Gao "]
             assert console.offered[("/character", "name")]["Tao Xu — William Gao"] == "tao-xu"
             # What the bot suggests is sent as its value, as Discord does.
             reply = await console.execute("/character name: Tao Xu — William Gao")
             assert reply.value == "ok"
             assert console.offered == {}
-            # Fuzzy suggestions that would shorten the line are listed, not inserted.
-            typed = "/character name: montalembert x"
-            assert await asyncio.to_thread(complete, typed) in ([], [typed, typed + " "])
-            assert await asyncio.to_thread(complete, "as f") == ["as fan"]
-            assert await asyncio.to_thread(complete, "in #a") == ["in #announcements"]
-            assert await asyncio.to_thread(complete, "/nope x") == []
+            # The bot's suggestions replace what was typed, whatever they start with.
+            assert await complete("/character name: william") == [
+                "/character name: Tao Xu — William Gao "
+            ]
+            assert await complete("as f") == ["as fan"]
+            assert await complete("in #a") == ["in #announcements"]
+            assert await complete("/nope x") == []
     finally:
         await emulator.stop()
 
@@ -464,8 +466,13 @@ async def test_event_words_complete(playground_settings: Settings) -> None:
     emulator = Emulator(clock=Clock(JULY_22).now)
     world = populate_demo_world(emulator)
     console = Console(emulator, world, Clock(JULY_22), io.StringIO())
-    completer = Completer(console, asyncio.get_running_loop())
-    assert completer.candidates("even") == ["events", "event "]
-    assert completer.candidates("event mo") == ["event move "]
-    assert completer.candidates("event move w") == ['event move "Watch party"']
-    assert completer.candidates("event new ") == []
+    completer = ConsoleCompleter(console)
+
+    def complete(line: str) -> list[str]:
+        found = completer.get_completions(Document(line), TAB)
+        return [line[: len(line) + c.start_position] + c.text for c in found]
+
+    assert complete("even") == ["events", "event "]
+    assert complete("event mo") == ["event move "]
+    assert complete("event move w") == ['event move "Watch party"']
+    assert complete("event new ") == []

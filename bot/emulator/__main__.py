@@ -114,6 +114,8 @@ async def _console(emulator: Emulator, world: DemoWorld, script: str | None) -> 
     from bot.playground import Console, read_script
 
     lines: list[str] = []
+    if script is None and not sys.stdin.isatty():
+        script = "-"  # lines piped in: run them as a script, as `fanbot local` does
     if script is not None:
         try:
             lines = await read_script(script)

@@ -20,14 +20,14 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.emulator import Emulator, populate_demo_world
 from bot.local import BotStartError, running_bot
-from bot.playground.completion import Completer
+from bot.playground.completion import ConsoleCompleter
 from bot.playground.console import EXIT_ERRORS, EXIT_UNREADABLE, SCRIPT_WIDTH, Console
 from bot.playground.parsing import ConsoleError, convert, find_button, parse_command, parse_wait
 from bot.store import PackError, StoreError
 
 __all__ = [
-    "Completer",
     "Console",
+    "ConsoleCompleter",
     "ConsoleError",
     "convert",
     "find_button",

@@ -8,14 +8,14 @@ server's scheduled events as a moderator manages them in Discord's Events: `even
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TextIO
 
 from discord import Permissions
+from prompt_toolkit import PromptSession
 
 from bot.clock import Clock
 from bot.emulator import DemoWorld, Emulator, EmulatorError
@@ -33,13 +33,6 @@ from bot.emulator.state import (
     ScheduledEvent,
     User,
 )
-from bot.playground.completion import (
-    HISTORY_FILE,
-    Completer,
-    read_line,
-    setup_readline,
-    terminal_restored,
-)
 from bot.playground.parsing import (
     ConsoleError,
     Parsed,
@@ -55,6 +48,7 @@ from bot.playground.parsing import (
     parse_wait,
     split_event_name,
 )
+from bot.playground.prompt import printing_above_the_prompt, prompt_session
 from bot.terminal import format_time, render_message
 
 if TYPE_CHECKING:
@@ -67,7 +61,6 @@ EXIT_ERRORS = 1
 EXIT_UNREADABLE = 2
 SCRIPT_WIDTH = 100
 REPLY_TIMEOUT = 10.0
-COMPLETION_TIMEOUT = 3.0
 
 
 DEMO_COUNTDOWN = "/countdown setup channel: #announcements role: Premiere Pings event: Heartstopper"
@@ -135,11 +128,9 @@ class Console:
         self.user: User = world.admin
         self.last_with_buttons: Message | None = None
         self.offered: dict[tuple[str, str], dict[str, str]] = {}
-        self.prompting = False
         self.bot: FanBot | None = None  # set once it runs: `wait 3d` moves its clock
         # The stand-alone emulator's console: the bot runs in another process.
         self.bot_elsewhere = False
-        self.line_buffer: Callable[[], str] = str
 
     # --- output
 
@@ -174,13 +165,8 @@ class Console:
         channel = self.guild.channels.get(message.channel_id)
         where = f"#{channel.name}" if channel else f"channel {message.channel_id}"
         stamp = format_time(self.clock.now(), "F")
-        if self.prompting and self.out.isatty():
-            self.out.write("\r\x1b[K")
         self.say(f"── {where} · {stamp} ──")
         self.show(message)
-        if self.prompting and self.out.isatty():
-            self.out.write(self.prompt() + self.line_buffer())
-            self.out.flush()
 
     def prompt(self) -> str:
         """The prompt: who you are and where."""
@@ -493,31 +479,26 @@ class Console:
             failed += outcome is Outcome.ERROR
         return EXIT_ERRORS if failed else EXIT_OK
 
-    async def run_interactive(self) -> int:
-        """Read lines until quit, Ctrl-D or Ctrl-C."""
-        loop = asyncio.get_running_loop()
-        readline = setup_readline(Completer(self, loop))
-        if readline is not None:
-            self.line_buffer = readline.get_line_buffer
+    async def run_interactive(self, session: PromptSession[str] | None = None) -> int:
+        """Read lines at a prompt (`session`, or one of its own) until quit, Ctrl-D or Ctrl-C.
+
+        While a line is typed, posts and log lines print above it.
+        """
+        session = session or prompt_session(self)
         self.say(self.welcome())
-        with terminal_restored():
+        with printing_above_the_prompt() as out:
+            terminal, self.out = self.out, out
             try:
                 while True:
-                    self.prompting = True
                     try:
-                        line = await read_line(self.prompt())
-                    except EOFError:
-                        self.say()
+                        line = await session.prompt_async(self.prompt())
+                    except (EOFError, KeyboardInterrupt):
                         break
-                    finally:
-                        self.prompting = False
                     if await self.execute(line) is Outcome.QUIT:
                         break
             except asyncio.CancelledError:  # Ctrl-C: leave the shell prompt on a line of its own
                 self.say()
                 raise
             finally:
-                if readline is not None:
-                    with contextlib.suppress(OSError):
-                        readline.write_history_file(HISTORY_FILE)
+                self.out = terminal
         return EXIT_OK
