@@ -170,8 +170,7 @@ class RestGate:
             raise
 
     def _pump(self) -> None:
-        """Hand out every slot that is due, lane by lane; set a timer for the next one."""
-        self._timer = None
+        """Hand out every slot that is due, lane by lane; keep one timer for the next one."""
         loop = asyncio.get_running_loop()
         while True:
             which = self._pick()
@@ -180,22 +179,23 @@ class RestGate:
             now = loop.time()
             slot = max(now - self.burst * self.interval, self._next)
             if slot > now:
-                self._timer = loop.call_at(slot, self._pump)
+                if self._timer is None:  # a timer already set fires at or before `slot`
+                    self._timer = loop.call_at(slot, self._on_timer)
                 return
             turn = self._queues[which].popleft()
-            if turn.done():  # its waiter was cancelled
-                continue
             self._next = slot + self.interval
             self._last = which
             self._sent += 1
             turn.set_result(None)
 
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._pump()
+
     def _pick(self) -> Lane | None:
         """The lane whose turn it is: alternate while both wait, else whichever waits."""
-        if self._timer is not None:
-            return None  # a slot is already booked for later
         for queue in self._queues.values():
-            while queue and queue[0].done():
+            while queue and queue[0].done():  # its waiter was cancelled
                 queue.popleft()
         interactive, bulk = self._queues[INTERACTIVE], self._queues[BULK]
         if interactive and bulk:

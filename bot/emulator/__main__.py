@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import sys
@@ -76,6 +77,11 @@ async def serve(
     if guilds:
         add_crowd(emulator, guilds)
         what = f"{guilds} generated servers on {shards} shard(s)"
+        # Tens of thousands of objects that live as long as the process: kept out of the
+        # garbage collector's full passes, whose pauses Discord's edge does not have (a
+        # paused emulator counts a second's requests late and bunched).
+        gc.collect()
+        gc.freeze()
     else:
         world = populate_demo_world(emulator)
         what = f"the server {world.guild.name!r}"

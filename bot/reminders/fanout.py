@@ -4,11 +4,10 @@ Pacing is not done here: every REST request waits at the bot's one `RestGate`
 (`bot/limits.py`), and the fan-out's requests wait there in the `bulk` lane, so a burst of
 setups and a fan-out share the global limit instead of each pacing on its own.
 
-The pool bounds the requests in flight (each waits its turn at the gate, and aiohttp's
-timeout runs while it waits), not the store work around them: a post holds its slot
-while it talks to Discord and gives it up before its row is recorded, so a store that is
-slow to take the write lock (another process committing) never leaves the gate's slots
-unused.
+The pool bounds the posts being prepared and sent (each request waits its turn at the
+gate, and aiohttp's timeout runs while it waits), not the store work after Discord has
+answered: a post gives up its slot before its row is recorded, so a store slow to take
+the write lock (another process committing) never leaves the gate's slots unused.
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ async def fan_out(
 ) -> int:
     """Run `send(item, slot)` for every item; return how many failed.
 
-    `send` holds `slot` around its requests; at most `concurrency` hold one at a time.
+    `send` holds `slot` until Discord has answered; at most `concurrency` hold one at once.
     One item's failure never delays or stops the others: an exception `send` lets out is
     logged in one line with its item and counted, and the rest go on.
     """

@@ -295,43 +295,70 @@ class ReminderService:
     async def dispatch_due(self) -> int:
         """Claim and settle every due row; return how many were posted.
 
+        Batches overlap: the next batch is claimed while the one before goes out, so the
+        gate never waits for a batch's last posts to be recorded and the next claim made.
         A row released after a transient error is due again at once, so the loop stops
         after a short batch instead of retrying it here: its retry job comes back later.
         """
         posted = 0
         async with self._dispatch_lock:
-            while True:
-                if self.bot.gate.holding:  # too many invalid requests: look again soon
-                    self._look_again_when_held()
-                    return posted
-                started = time.monotonic()
-                now = self.bot.clock.now()
-                store = self.bot.store.deliveries
-                # Rows still `sending` whose claim is older than the lease: settling them
-                # failed (no dispatch of ours runs meanwhile), so they are taken back.
-                expired = now - self.bot.clock.span(self.sending_lease)
-                cutoff = None if not self._recovered else expired
-                self._maybe_posted |= await store.in_flight(self.shards, cutoff)
-                claimed = await store.claim_due(
-                    now,
-                    limit=CLAIM_BATCH,
-                    include_sending=not self._recovered,
-                    claimed_before=expired,
-                    shards=self.shards,
-                )
-                self._recovered = True
-                if not claimed:
-                    return posted
-                decisions = decide(claimed, now, self.bot.clock.span(JITTER_SECONDS))
-                for skip in (d for d in decisions if not d.post):
-                    await self._settle(skip.delivery, self._skip(skip, now))
-                to_post = [d.delivery for d in decisions if d.post]
-                outcomes = await self._post_all(to_post)
-                outcomes["skipped"] += len(decisions) - len(to_post)
-                _log_batch(claimed, outcomes, time.monotonic() - started)
-                posted += len(to_post)
-                if len(claimed) < CLAIM_BATCH:
-                    return posted
+            going: list[asyncio.Task[int]] = []  # at most the batch before and this one
+            try:
+                while not self._held():
+                    started = time.monotonic()
+                    claimed = await self._claim_batch()
+                    if not claimed:
+                        break
+                    going.append(asyncio.create_task(self._post_batch(claimed, started)))
+                    if len(going) > 1:
+                        posted += await going.pop(0)
+                    if len(claimed) < CLAIM_BATCH:
+                        break
+                while going:
+                    posted += await going.pop(0)
+            finally:  # stopped (shutdown): the batches still going stop too
+                for task in going:
+                    task.cancel()
+                await asyncio.gather(*going, return_exceptions=True)
+        return posted
+
+    def _held(self) -> bool:
+        """Whether the gate holds the fan-out (too many invalid requests): look again soon."""
+        if self.bot.gate.holding:
+            self._look_again_when_held()
+            return True
+        return False
+
+    async def _claim_batch(self) -> list[Delivery]:
+        """Claim up to `CLAIM_BATCH` due rows, taking back those whose lease ran out."""
+        now = self.bot.clock.now()
+        store = self.bot.store.deliveries
+        # Rows still `sending` whose claim is older than the lease: settling them failed
+        # (no dispatch of ours runs meanwhile), so they are taken back.
+        expired = now - self.bot.clock.span(self.sending_lease)
+        cutoff = None if not self._recovered else expired
+        self._maybe_posted |= await store.in_flight(self.shards, cutoff)
+        claimed = await store.claim_due(
+            now,
+            limit=CLAIM_BATCH,
+            include_sending=not self._recovered,
+            claimed_before=expired,
+            shards=self.shards,
+        )
+        self._recovered = True
+        return claimed
+
+    async def _post_batch(self, claimed: Sequence[Delivery], started: float) -> int:
+        """Skip what is no longer wanted, post the rest; log the batch; return posts made."""
+        now = self.bot.clock.now()
+        decisions = decide(claimed, now, self.bot.clock.span(JITTER_SECONDS))
+        for skip in (d for d in decisions if not d.post):
+            await self._settle(skip.delivery, self._skip(skip, now))
+        to_post = [d.delivery for d in decisions if d.post]
+        outcomes = await self._post_all(to_post)
+        outcomes["skipped"] += len(decisions) - len(to_post)
+        _log_batch(claimed, outcomes, time.monotonic() - started)
+        return len(to_post)
 
     async def _post_all(self, rows: Sequence[Delivery]) -> Counter[Outcome]:
         """Post the rows through the paced fan-out; count what became of them.
@@ -380,7 +407,21 @@ class ReminderService:
             return None
 
     async def _post(self, row: Delivery, slot: Slot) -> Outcome:
-        """Post one row; `slot` (the fan-out's pool) is held only while talking to Discord."""
+        """Post one row, holding `slot` (the fan-out's pool) until Discord has answered.
+
+        The pool bounds the work up to the answer; recording the post is left out, so a
+        store slow to take its write lock does not keep the gate waiting.
+        """
+        async with slot:
+            sent = await self._send(row)
+        if isinstance(sent, str):
+            return sent
+        await self._record_sent(row.key, sent)
+        log.debug("posted %s for %s in guild %s", row.milestone, row.event_ref, row.guild_id)
+        return "posted"
+
+    async def _send(self, row: Delivery) -> Outcome | int:
+        """Send one row's post: its message id, or what became of the row instead."""
         store = self.bot.store
         target = await self.target_for(row.guild_id, row.event_ref)
         now = self.bot.clock.now()
@@ -397,8 +438,7 @@ class ReminderService:
             # An earlier try may have gone out with its answer lost. Discord's nonce check
             # covers only the last few minutes; the channel's history covers the rest.
             self._maybe_posted.discard(row.key)
-            async with slot:
-                posted = await self._find_post(row, channel)
+            posted = await self._find_post(row, channel)
             if posted is not None:
                 await store.deliveries.mark_sent(row.key, posted, self.bot.clock.now())
                 log.info("found %s for guild %s already posted", row.milestone, row.guild_id)
@@ -411,18 +451,15 @@ class ReminderService:
                 everyone=False, users=False, roles=[discord.Object(row.role_id)]
             )
         try:
-            async with slot:
-                message = await channel.send(
-                    content=content, embed=embed, allowed_mentions=mentions, nonce=row.nonce
-                )
+            message = await channel.send(
+                content=content, embed=embed, allowed_mentions=mentions, nonce=row.nonce
+            )
         except (discord.Forbidden, discord.NotFound) as exc:
             await self._pause_for(row, exc)
             return "paused"
         except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
             return await self._retry_later(row, exc)
-        await self._record_sent(row.key, message.id)
-        log.debug("posted %s for %s in guild %s", row.milestone, row.event_ref, row.guild_id)
-        return "posted"
+        return message.id
 
     async def _record_sent(self, key: DeliveryKey, message_id: int) -> None:
         """Record a post as sent, in one transaction with the others finishing meanwhile.
