@@ -167,7 +167,8 @@ def test_a_late_gate_makes_up_what_its_window_leaves_at_most_two_slots() -> None
     assert RestGate(500).burst == 2  # 485/s: 9 slots left under 99% of the limit, capped
     assert RestGate(50).burst == 0  # 48.5/s: 48.5 + 1 = 49.5, 99% of the limit
     assert gate_for(50, 4, (0,)).burst == 0  # 11.5/s of a 12.5/s share: nothing left
-    assert gate_for(500, 4, (0,)).burst == 2  # 116.25 + 2 + 1 under 96% of 125
+    assert gate_for(500, 4, (0,)).burst == 0.25  # 116.25 + 0.25 + 1 = 94% of 125
+    assert gate_for(500, 2, (0,)).burst == 1.5  # 232.5 + 1.5 + 1 = 94% of 250
 
 
 def test_a_fleet_shares_the_limit_by_shards_served() -> None:
