@@ -18,9 +18,7 @@ from typing import Any, ParamSpec
 import discord
 from discord.utils import escape_markdown
 
-from bot.reminders.milestones import DEFAULT_DAILY_DAYS, headline
-from bot.store.countdown_models import Delivery, Subscription, Target
-from bot.store.models import (
+from bot.content.records import (
     CastFilter,
     Casting,
     CharacterProfile,
@@ -33,6 +31,8 @@ from bot.store.models import (
     Source,
     Storyline,
 )
+from bot.reminders.milestones import DEFAULT_DAILY_DAYS, headline
+from bot.store.countdown_models import Delivery, Subscription, Target
 
 COLOUR = discord.Colour(0xE8A33D)
 
