@@ -11,22 +11,28 @@ docs/content-packs.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     PlainValidator,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic.dataclasses import dataclass as entry
+from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from bot.content.fields import (
+    FIELD,
+    ITEM,
     Flag,
     Key,
     Name,
@@ -51,6 +57,7 @@ from bot.content.records import (
 )
 
 ENTRY = ConfigDict(extra="forbid")
+T = TypeVar("T")
 
 
 @dataclass
@@ -144,6 +151,34 @@ def _ref(section: str, singular: str, *, listed: bool = False) -> PlainValidator
         return key
 
     return PlainValidator(check)
+
+
+def _validate_with(data: Any, handler: Callable[[Any], T], problems: Sequence[str]) -> T:
+    """Validate an item with `handler`, and report `problems` with the whole item.
+
+    They are reported with the problems of its fields, not only once the fields are right.
+    """
+    extra = [InitErrorDetails(type=item_problem(p), loc=(), input=data) for p in problems]
+    try:
+        item = handler(data)
+    except ValidationError as exc:
+        if not extra:
+            raise
+        again = [_init_details(error) for error in exc.errors()]
+        raise ValidationError.from_exception_data(exc.title, [*again, *extra]) from None
+    if extra:
+        raise ValidationError.from_exception_data(type(item).__name__, extra)
+    return item
+
+
+def _init_details(error: ErrorDetails) -> InitErrorDetails:
+    """A reported error as it is raised again."""
+    kind: str | PydanticCustomError = error["type"]
+    if kind in (FIELD, ITEM):
+        kind = PydanticCustomError(error["type"], "{message}", error.get("ctx"))
+    return InitErrorDetails(
+        type=kind, loc=error["loc"], input=error["input"], ctx=error.get("ctx", {})
+    )
 
 
 def _no_repeats(keys: tuple[str, ...]) -> tuple[str, ...]:
@@ -275,15 +310,19 @@ class EventEntry(EventFacts):
     date: When | None = None
     source: SourceRef = _from_sources()
 
-    @model_validator(mode="after")
-    def _when(self) -> EventEntry:
-        if self.starts_at is not None and self.date is not None:
-            raise item_problem('give either "starts_at" (an exact moment) or "date", not both')
-        if self.starts_at is None and self.date is None and self.date_text is None:
-            raise item_problem('needs "starts_at", "date" or "date_text" to say when it happens')
-        if self.date_text is None and self.date is not None:
-            object.__setattr__(self, "date_text", self.date.text)  # frozen: set while built
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _when(cls, data: Any, handler: ModelWrapValidatorHandler[EventEntry]) -> EventEntry:
+        given = data.keys() if isinstance(data, dict) else set()
+        problems = []
+        if {"starts_at", "date"} <= given:
+            problems.append('give either "starts_at" (an exact moment) or "date", not both')
+        if not {"starts_at", "date", "date_text"} & given:
+            problems.append('needs "starts_at", "date" or "date_text" to say when it happens')
+        event = _validate_with(data, handler, problems)
+        if event.date_text is None and event.date is not None:
+            object.__setattr__(event, "date_text", event.date.text)  # frozen: set while built
+        return event
 
     @property
     def sort_key(self) -> str | None:
@@ -302,11 +341,18 @@ class QuoteEntry(QuoteFacts):
     people: PersonList = ()
     source: SourceRef = _from_sources()
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _someone(cls, data: Any, handler: ModelWrapValidatorHandler[QuoteEntry]) -> QuoteEntry:
+        given = data if isinstance(data, dict) else {}
+        problems = []
+        if "speaker" not in given and not given.get("people"):
+            problems.append('needs "speaker" (who said it) or "people" (their keys)')
+        return _validate_with(data, handler, problems)
+
     @model_validator(mode="after")
     def _speaker(self, info: ValidationInfo) -> QuoteEntry:
         if not self.speaker:
-            if not self.people:
-                raise item_problem('needs "speaker" (who said it) or "people" (their keys)')
             names = refs_of(info).names
             speaker = " and ".join(names.get(key, key) for key in self.people)
             object.__setattr__(self, "speaker", speaker)  # frozen: set while built
