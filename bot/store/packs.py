@@ -104,7 +104,16 @@ def load_pack(path: Path | str) -> Pack:
         title=contents.pack.title,
         version=contents.pack.version,
         content_hash=hashlib.sha256(raw).hexdigest(),
-        **{name: getattr(contents, name) for name in SECTIONS if name != "pack"},
+        sources=contents.sources,
+        show=contents.show,
+        seasons=contents.seasons,
+        people=contents.people,
+        characters=contents.characters,
+        castings=contents.castings,
+        storylines=contents.storylines,
+        events=contents.events,
+        quotes=contents.quotes,
+        notes=contents.notes,
     )
 
 
@@ -178,7 +187,7 @@ def _unused(doc: dict[str, Any], refs: Refs) -> list[str]:
         used = refs.used.get(section, set())
         for index, item in enumerate(items):
             key = item.get("key") if isinstance(item, dict) else None
-            if isinstance(key, str) and key in refs.defined(section) and key not in used:
+            if isinstance(key, str) and key.strip() in refs.defined(section) - used:
                 problems.append(f"{_label(doc, section, index)}: {message}")
     return problems
 
