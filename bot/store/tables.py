@@ -12,7 +12,7 @@ import dataclasses
 import types
 import typing
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -64,8 +64,8 @@ class Table:
 
     name: str
     facts: type
-    columns: tuple[str, ...] = ()
-    readers: tuple[Callable[[Any], object], ...] = ()
+    columns: tuple[str, ...] = field(init=False)  # the facts' fields, in order
+    readers: tuple[Callable[[Any], object], ...] = field(init=False)  # SQLite value -> field
 
     def __post_init__(self) -> None:
         hints = typing.get_type_hints(self.facts, include_extras=True)

@@ -128,7 +128,7 @@ def test_ascii_fast_path_folds_like_the_general_rule(text: str) -> None:
 
 @given(st.lists(st.text(), max_size=4))
 def test_names_fold_one_by_one_like_together(names: list[str]) -> None:
-    # bot.store.packs folds each name once and joins them for the `search` column
+    # bot.store.importer folds each name once and joins them for the `search` column
     assert fold(" ".join(names)) == " ".join(f for f in map(fold, names) if f)
 
 
