@@ -128,7 +128,7 @@ class _Import:
     async def many(self, table: Table, links: Sequence[str], rows: Sequence[EntryRow]) -> None:
         """Insert items into `table`: each its link values, then its facts' columns."""
         await self.conn.executemany(
-            table.insert_sql(links), [[*values, *table.values(item)] for values, item in rows]
+            table.insert_sql(links), [(*values, *table.values(item)) for values, item in rows]
         )
 
     async def one(

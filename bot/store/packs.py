@@ -184,10 +184,10 @@ def _unused(doc: dict[str, Any], refs: Refs) -> list[str]:
         items = doc.get(section)
         if not isinstance(items, list):
             continue
-        used = refs.used.get(section, set())
+        unused = refs.defined(section) - refs.used.get(section, set())
         for index, item in enumerate(items):
             key = item.get("key") if isinstance(item, dict) else None
-            if isinstance(key, str) and key.strip() in refs.defined(section) - used:
+            if isinstance(key, str) and key.strip() in unused:
                 problems.append(f"{_label(doc, section, index)}: {message}")
     return problems
 

@@ -9,6 +9,7 @@ and `Table.read`, so a field added to a facts class needs only its column (a mig
 from __future__ import annotations
 
 import dataclasses
+import operator
 import types
 import typing
 from collections.abc import Callable, Sequence
@@ -49,13 +50,11 @@ def _stored_type(hint: Any) -> type:
     return hint
 
 
-def to_db(value: object) -> object:
-    """A field's value as SQLite stores it: dates as ISO text, flags as 0 or 1."""
-    if isinstance(value, date):  # and datetime
-        return value.isoformat()
-    if isinstance(value, bool):
-        return int(value)
-    return value
+TO_DB: dict[type, Callable[[Any], object]] = {
+    datetime: datetime.isoformat,
+    date: date.isoformat,
+    bool: int,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,13 +65,20 @@ class Table:
     facts: type
     columns: tuple[str, ...] = field(init=False)  # the facts' fields, in order
     readers: tuple[Callable[[Any], object], ...] = field(init=False)  # SQLite value -> field
+    getter: Callable[[Any], tuple[Any, ...]] = field(init=False)  # an item -> its fields
+    writers: tuple[tuple[int, Callable[[Any], object]], ...] = field(init=False)  # field -> SQLite
 
     def __post_init__(self) -> None:
         hints = typing.get_type_hints(self.facts, include_extras=True)
-        fields = dataclasses.fields(self.facts)
-        object.__setattr__(self, "columns", tuple(f.name for f in fields))
-        readers = tuple(FROM_DB[_stored_type(hints[f.name])] for f in fields)
-        object.__setattr__(self, "readers", readers)
+        types_ = [_stored_type(hints[f.name]) for f in dataclasses.fields(self.facts)]
+        columns = tuple(f.name for f in dataclasses.fields(self.facts))
+        if len(columns) < 2:  # pragma: no cover - attrgetter of one name returns no tuple
+            raise TypeError(f"{self.facts.__name__} needs two fields or more")
+        object.__setattr__(self, "columns", columns)
+        object.__setattr__(self, "readers", tuple(FROM_DB[kind] for kind in types_))
+        object.__setattr__(self, "getter", operator.attrgetter(*columns))
+        writers = tuple((i, TO_DB[kind]) for i, kind in enumerate(types_) if kind in TO_DB)
+        object.__setattr__(self, "writers", writers)
 
     def insert_sql(self, links: Sequence[str]) -> str:
         """`INSERT INTO table (links..., columns...) VALUES (?, ...)`."""
@@ -81,9 +87,16 @@ class Table:
             f"INSERT INTO {self.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
         )
 
-    def values(self, item: object) -> list[object]:
+    def values(self, item: object) -> tuple[object, ...]:
         """The column values of `item` (a pack entry extending the facts class)."""
-        return [to_db(getattr(item, column)) for column in self.columns]
+        values = self.getter(item)
+        if not self.writers:
+            return values
+        stored = list(values)
+        for index, write in self.writers:  # dates as ISO text, flags as 0 or 1
+            if stored[index] is not None:
+                stored[index] = write(stored[index])
+        return tuple(stored)
 
     def select(self, alias: str, prefix: str = "") -> str:
         """The select list of the columns: `e.key AS key, e.kind AS kind, ...`."""
