@@ -2,25 +2,18 @@
 
 Every embed built here stays inside Discord's limits whatever a content pack holds: text is
 cut cleanly at a word with an ellipsis, and long lists are split into pages.
-
-The cards fans ask for again and again (/character, /actor, /plot on a storyline) are
-rendered once per distinct record and handed out as copies: see `_card`.
 """
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, ParamSpec
 
 import discord
 from discord.utils import escape_markdown
 
-from bot.reminders.milestones import DEFAULT_DAILY_DAYS, headline
-from bot.store.countdown_models import Delivery, Subscription, Target
-from bot.store.models import (
+from bot.content.records import (
     CastFilter,
     Casting,
     CharacterProfile,
@@ -33,6 +26,8 @@ from bot.store.models import (
     Source,
     Storyline,
 )
+from bot.reminders.milestones import DEFAULT_DAILY_DAYS, headline
+from bot.store.countdown_models import Delivery, Subscription, Target
 
 COLOUR = discord.Colour(0xE8A33D)
 
@@ -44,9 +39,7 @@ FOOTER_MAX = 2048
 EMBED_TOTAL_MAX = 6000
 FIELDS_MAX = 25
 CAST_LINES_PER_PAGE = 20
-CARDS_KEPT = 512  # distinct cards kept rendered; a season has a few dozen
 
-P = ParamSpec("P")
 
 STATUS_LABEL = {"returning": "returning", "new": "new this season"}
 FILTER_TITLE = {"all": "Cast", "returning": "Returning cast", "new": "New cast"}
@@ -126,38 +119,6 @@ def _footer(embed: discord.Embed, text: str) -> discord.Embed:
     return embed
 
 
-def _card(render_card: Callable[P, discord.Embed]) -> Callable[P, discord.Embed]:
-    """Render each distinct card once; every caller gets a copy of its own.
-
-    A card is a pure function of frozen records, so equal records give an equal embed.
-    Escaping, cutting and measuring text is most of a lookup command's own time, and
-    rebuilding the embed from the kept data costs a fifth of rendering it. The copy shares
-    no list or dict with the kept data, so changing one answer never changes the next.
-    """
-
-    @functools.lru_cache(maxsize=CARDS_KEPT)
-    def kept(*args: P.args, **kwargs: P.kwargs) -> dict[str, Any]:
-        return dict(render_card(*args, **kwargs).to_dict())
-
-    @functools.wraps(render_card)
-    def card(*args: P.args, **kwargs: P.kwargs) -> discord.Embed:
-        return discord.Embed.from_dict(_fresh(kept(*args, **kwargs)))  # type: ignore[arg-type]
-
-    return card
-
-
-def _fresh(data: Any) -> dict[str, Any]:
-    """A copy of an embed's data with its own field list, field dicts and sub-dicts."""
-    return {
-        key: [dict(item) for item in value]
-        if isinstance(value, list)
-        else dict(value)
-        if isinstance(value, dict)
-        else value
-        for key, value in data.items()
-    }
-
-
 def _role(casting: Casting) -> str:
     if casting.character_name is None:
         return "role not named in the source"
@@ -199,7 +160,6 @@ def cast_page(
     return _footer(embed, footer)
 
 
-@_card
 def character(season: Season, profile: CharacterProfile) -> discord.Embed:
     """Who plays a character, what is known of them, and their storylines."""
     embed = _embed(profile.name, profile.about or "The sources say little about them so far.")
@@ -218,7 +178,6 @@ def character(season: Season, profile: CharacterProfile) -> discord.Embed:
     return _footer(embed, source_line(profile.source))
 
 
-@_card
 def person(profile: PersonProfile) -> discord.Embed:
     """An actor's roles in the loaded seasons, what the sources say, and their words."""
     embed = _embed(profile.name, profile.about or "")
@@ -261,7 +220,6 @@ def synopsis(
     return _footer(embed, source_line(season.source))
 
 
-@_card
 def storyline(season: Season, item: Storyline) -> discord.Embed:
     """One storyline; its summary hidden behind spoiler bars when the pack marks it so."""
     summary = spoiler(item.summary, DESCRIPTION_MAX) if item.spoiler else item.summary

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
+from bot.content.records import Choice, Season
 from bot.errors import UserFacingError
 from bot.render import no_season
-from bot.store.models import Choice, Season
 
 if TYPE_CHECKING:
     from bot.client import FanBot

@@ -12,9 +12,9 @@ from discord.ext import commands
 
 from bot import render
 from bot.client import FanBot
+from bot.content.records import CastFilter, Casting, Season
 from bot.errors import UserFacingError
 from bot.seasons import SHOW_DESCRIPTION, choices_in_season, season_for, show_autocomplete
-from bot.store.models import CastFilter, Casting, Season
 
 
 class CastPageButton(

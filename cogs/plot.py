@@ -8,9 +8,9 @@ from discord.ext import commands
 
 from bot import render
 from bot.client import FanBot
+from bot.content.records import EventKind
 from bot.errors import UserFacingError
 from bot.seasons import SHOW_DESCRIPTION, choices_in_season, season_for, show_autocomplete
-from bot.store.models import EventKind
 
 SHOWCASE_KINDS: tuple[EventKind, ...] = ("trailer", "first_look", "first_scene")
 

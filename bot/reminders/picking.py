@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot import render
+from bot.content.records import Event, Season
 from bot.errors import UserFacingError
 from bot.reminders.targets import pack_ref, pack_target, server_event_record, server_target
 from bot.store.countdown_models import (
@@ -24,7 +25,6 @@ from bot.store.countdown_models import (
     Target,
     parse_event_ref,
 )
-from bot.store.models import Event, Season
 from bot.store.text import fold
 
 if TYPE_CHECKING:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 import discord
 
+from bot.content.records import Event, Season
 from bot.store import Store
 from bot.store.countdown_models import (
     PackEventRef,
@@ -19,7 +20,6 @@ from bot.store.countdown_models import (
     TargetState,
     parse_event_ref,
 )
-from bot.store.models import Event, Season
 
 STATES: dict[discord.EventStatus, TargetState] = {
     discord.EventStatus.scheduled: "scheduled",

@@ -1,167 +1,65 @@
-"""The store: fanbot's only door to SQLite. `Store.open(path)` and use its parts."""
+"""The store: fanbot's only door to SQLite. `Store.open(path)` and use its parts.
+
+Its names are imported when first used (PEP 562), so that importing one module of the
+package, such as `bot.store.countdown_models`, does not load SQLite, the importer and the
+pack parser.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
-from types import TracebackType
+import importlib
+from typing import TYPE_CHECKING
 
-from bot.clock import Clock
-from bot.store.command_syncs import CommandSyncQueries
-from bot.store.content import ContentQueries
-from bot.store.countdown_models import (
-    Delivery,
-    DeliveryKey,
-    DeliveryStatus,
-    PlannedDelivery,
-    PlanResult,
-    Shards,
-    Subscription,
-    SubscriptionStatus,
-    delivery_nonce,
-)
-from bot.store.db import Database, StoreError
-from bot.store.deliveries import DeliveryQueries
-from bot.store.guilds import GuildQueries
-from bot.store.importer import RemovedPack, import_packs, remove_packs
-from bot.store.leases import LeaseQueries
-from bot.store.models import (
-    CastFilter,
-    Casting,
-    CastStatus,
-    CharacterProfile,
-    Choice,
-    Event,
-    EventKind,
-    Note,
-    PackInfo,
-    PersonProfile,
-    Quote,
-    Season,
-    Source,
-    Storyline,
-    StorylineSummary,
-)
-from bot.store.operations import OperationsQueries
-from bot.store.packs import Pack, PackError, load_dir, load_pack
-from bot.store.server_events import ServerEventQueries
+if TYPE_CHECKING:  # what mypy and readers see; __getattr__ imports them when used
+    from bot.store.content import ContentQueries as ContentQueries
+    from bot.store.countdown_models import Delivery as Delivery
+    from bot.store.countdown_models import DeliveryKey as DeliveryKey
+    from bot.store.countdown_models import DeliveryStatus as DeliveryStatus
+    from bot.store.countdown_models import PlannedDelivery as PlannedDelivery
+    from bot.store.countdown_models import PlanResult as PlanResult
+    from bot.store.countdown_models import Shards as Shards
+    from bot.store.countdown_models import Subscription as Subscription
+    from bot.store.countdown_models import SubscriptionStatus as SubscriptionStatus
+    from bot.store.countdown_models import delivery_nonce as delivery_nonce
+    from bot.store.db import Database as Database
+    from bot.store.db import StoreError as StoreError
+    from bot.store.deliveries import DeliveryQueries as DeliveryQueries
+    from bot.store.guilds import GuildQueries as GuildQueries
+    from bot.store.importer import RemovedPack as RemovedPack
+    from bot.store.operations import OperationsQueries as OperationsQueries
+    from bot.store.packs import Pack as Pack
+    from bot.store.packs import PackError as PackError
+    from bot.store.packs import load_dir as load_dir
+    from bot.store.packs import load_pack as load_pack
+    from bot.store.store import Store as Store
 
-__all__ = [
-    "CastFilter",
-    "CastStatus",
-    "Casting",
-    "CharacterProfile",
-    "Choice",
-    "ContentQueries",
-    "Database",
-    "Delivery",
-    "DeliveryKey",
-    "DeliveryQueries",
-    "DeliveryStatus",
-    "Event",
-    "EventKind",
-    "GuildQueries",
-    "Note",
-    "OperationsQueries",
-    "Pack",
-    "PackError",
-    "PackInfo",
-    "PersonProfile",
-    "PlanResult",
-    "PlannedDelivery",
-    "Quote",
-    "RemovedPack",
-    "Season",
-    "Shards",
-    "Source",
-    "Store",
-    "StoreError",
-    "Storyline",
-    "StorylineSummary",
-    "Subscription",
-    "SubscriptionStatus",
-    "delivery_nonce",
-    "load_dir",
-    "load_pack",
-]
+_HOMES = {
+    "ContentQueries": "content",
+    "Delivery": "countdown_models",
+    "DeliveryKey": "countdown_models",
+    "DeliveryStatus": "countdown_models",
+    "PlannedDelivery": "countdown_models",
+    "PlanResult": "countdown_models",
+    "Shards": "countdown_models",
+    "Subscription": "countdown_models",
+    "SubscriptionStatus": "countdown_models",
+    "delivery_nonce": "countdown_models",
+    "Database": "db",
+    "StoreError": "db",
+    "DeliveryQueries": "deliveries",
+    "GuildQueries": "guilds",
+    "RemovedPack": "importer",
+    "OperationsQueries": "operations",
+    "Pack": "packs",
+    "PackError": "packs",
+    "load_dir": "packs",
+    "load_pack": "packs",
+    "Store": "store",
+}
 
 
-class Store:
-    """The open database and its query groups: content, guilds, deliveries, server events..."""
-
-    def __init__(self, db: Database, clock: Clock) -> None:
-        self.db = db
-        self.clock = clock
-        self.content = ContentQueries(db.conn)
-        self.guilds = GuildQueries(db)
-        self.deliveries = DeliveryQueries(db)
-        self.command_syncs = CommandSyncQueries(db)
-        self.server_events = ServerEventQueries(db)
-        self.leases = LeaseQueries(db)
-        self.operations = OperationsQueries(db)
-
-    @property
-    def path(self) -> str:
-        """The database file (or ":memory:")."""
-        return self.db.path
-
-    @classmethod
-    async def open(
-        cls, path: Path | str, *, clock: Clock | None = None, lock_patience: float = 0.0
-    ) -> Store:
-        """Open and migrate the database at `path`, creating it and its folder if needed.
-
-        `lock_patience`: seconds a write waits beyond SQLite's own 5 s for another writer.
-        """
-        return cls(await Database.open(path, lock_patience=lock_patience), clock or Clock())
-
-    async def close(self) -> None:
-        """Close the database connection."""
-        await self.db.close()
-
-    async def __aenter__(self) -> Store:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def import_pack(self, pack: Pack) -> bool:
-        """Import one validated pack; False if the same content is already stored."""
-        try:
-            [(_, imported)] = await import_packs(self.db, [pack], self.clock.now())
-        finally:
-            self.content.forget()
-        return imported
-
-    async def remove_packs(self, names: Sequence[str]) -> list[RemovedPack]:
-        """Remove the named packs and everything imported from them (all or none)."""
-        try:
-            return await remove_packs(self.db, names)
-        finally:
-            self.content.forget()
-
-    async def import_packs(self, packs: Sequence[Pack]) -> list[tuple[str, bool]]:
-        """Import validated packs (as `load_dir` returns them) in one transaction.
-
-        Returns (pack name, imported) per pack; nothing is imported if any fails.
-        """
-        try:
-            return await import_packs(self.db, packs, self.clock.now())
-        finally:
-            self.content.forget()
-
-    async def import_dir(self, path: Path | str) -> list[tuple[str, bool]]:
-        """Validate every `*.toml` in `path`, then import them all in one transaction.
-
-        Returns (pack name, imported) per file in name order; one bad pack raises `PackError`
-        and nothing is imported.
-        """
-        try:
-            return await import_packs(self.db, load_dir(path), self.clock.now())
-        finally:
-            self.content.forget()
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)

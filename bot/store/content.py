@@ -21,16 +21,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, Concatenate, ParamSpec, TypeVar, get_args
+from datetime import datetime
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import aiosqlite
 
-from bot.store.countdown_models import to_db_time
-from bot.store.models import (
+from bot.content.records import (
     CastFilter,
     Casting,
-    CastStatus,
     CharacterProfile,
     Choice,
     Event,
@@ -44,36 +42,27 @@ from bot.store.models import (
     Storyline,
     StorylineSummary,
 )
+from bot.store import tables
+from bot.store.countdown_models import to_db_time
 from bot.store.text import fold
 
 MAX_CHOICES = 25
 CHOICE_LIMIT = 100  # Discord: choice names and values are at most 100 characters
 MAX_QUERY = 200  # characters of a query that take part in a search
 MAX_TOKENS = 8
-_STATUSES: dict[str, CastStatus] = {s: s for s in get_args(CastStatus)}
-_KINDS: dict[str, EventKind] = {k: k for k in get_args(EventKind)}
 
 
-def _source_cols(alias: str, prefix: str) -> str:
-    return ", ".join(
-        f"{alias}.{col} AS {prefix}{col}"
-        for col in ("key", "title", "publisher", "url", "published")
-    )
-
-
-SRC = _source_cols("src", "src_")
+SRC = tables.SOURCES.select("src", "src_")
 SEASON_COLS = f"""se.id AS season_id, sh.key AS show_key, sh.title AS show_title,
-    se.number AS season_number, se.title AS season_title, se.synopsis AS season_synopsis,
-    sh.platform AS show_platform, se.is_current AS season_current,
-    {_source_cols("ssrc", "ssrc_")}"""
+    {tables.SEASONS.select("se", "season_")}, sh.platform AS show_platform,
+    se.is_current AS season_current, {tables.SOURCES.select("ssrc", "ssrc_")}"""
 SEASON_FROM = """seasons se JOIN shows sh ON sh.id = se.show_id
     JOIN sources ssrc ON ssrc.id = se.source_id"""
 CASTING_COLS = f"""p.key AS person_key, p.name AS person_name, c.key AS character_key,
-    c.name AS character_name, ca.status, ca.note, {SRC}"""
+    c.name AS character_name, {tables.CASTINGS.select("ca")}, {SRC}"""
 CASTING_FROM = """castings ca JOIN people p ON p.id = ca.person_id
     LEFT JOIN characters c ON c.id = ca.character_id JOIN sources src ON src.id = ca.source_id"""
-EVENT_SELECT = f"""SELECT e.id, e.key, e.kind, e.title, e.starts_at, e.date_text, e.platform,
-    e.url, e.description, {SRC}
+EVENT_SELECT = f"""SELECT e.id, {tables.EVENTS.select("e")}, {SRC}
     FROM events e JOIN sources src ON src.id = e.source_id"""
 EVENT_ORDER = "ORDER BY e.sort_key IS NULL, e.sort_key, e.ordinal"
 
@@ -122,14 +111,7 @@ def _opt(value: Any) -> str | None:
 
 
 def _source(row: sqlite3.Row, prefix: str = "src_") -> Source:
-    published = row[f"{prefix}published"]
-    return Source(
-        key=str(row[f"{prefix}key"]),
-        title=str(row[f"{prefix}title"]),
-        publisher=_opt(row[f"{prefix}publisher"]),
-        url=_opt(row[f"{prefix}url"]),
-        published=date.fromisoformat(published) if published else None,
-    )
+    return Source(**tables.SOURCES.read(row, prefix))
 
 
 def _season(row: sqlite3.Row) -> Season:
@@ -137,12 +119,10 @@ def _season(row: sqlite3.Row) -> Season:
         id=int(row["season_id"]),
         show_key=str(row["show_key"]),
         show_title=str(row["show_title"]),
-        number=int(row["season_number"]),
-        title=str(row["season_title"]),
-        synopsis=str(row["season_synopsis"]),
         platform=_opt(row["show_platform"]),
         is_current=bool(row["season_current"]),
         source=_source(row, "ssrc_"),
+        **tables.SEASONS.read(row, "season_"),
     )
 
 
@@ -152,35 +132,17 @@ def _casting(row: sqlite3.Row) -> Casting:
         person_name=str(row["person_name"]),
         character_key=_opt(row["character_key"]),
         character_name=_opt(row["character_name"]),
-        status=_STATUSES.get(str(row["status"]), "returning"),
-        note=_opt(row["note"]),
         source=_source(row),
+        **tables.CASTINGS.read(row),
     )
 
 
 def _event(row: sqlite3.Row) -> Event:
-    starts_at = row["starts_at"]
-    return Event(
-        id=int(row["id"]),
-        key=str(row["key"]),
-        kind=_KINDS.get(str(row["kind"]), "premiere"),
-        title=str(row["title"]),
-        starts_at=datetime.fromisoformat(starts_at) if starts_at else None,
-        date_text=_opt(row["date_text"]),
-        platform=_opt(row["platform"]),
-        url=_opt(row["url"]),
-        description=_opt(row["description"]),
-        source=_source(row),
-    )
+    return Event(id=int(row["id"]), source=_source(row), **tables.EVENTS.read(row))
 
 
 def _quote(row: sqlite3.Row) -> Quote:
-    return Quote(
-        text=str(row["text"]),
-        speaker=str(row["speaker"]),
-        context=_opt(row["context"]),
-        source=_source(row),
-    )
+    return Quote(source=_source(row), **tables.QUOTES.read(row))
 
 
 def _clip(text: str, limit: int = CHOICE_LIMIT) -> str:
@@ -376,14 +338,6 @@ class ContentQueries:
             f"SELECT {SEASON_COLS} FROM {SEASON_FROM} ORDER BY sh.title_folded, sh.key, se.number"
         )
         return [_season(row) for row in rows]
-
-    @_cached
-    async def season(self, season_id: int) -> Season | None:
-        """The season with this id, if it is still loaded."""
-        row = await self._one(
-            f"SELECT {SEASON_COLS} FROM {SEASON_FROM} WHERE se.id = ?", (season_id,)
-        )
-        return _season(row) if row else None
 
     @_cached
     async def resolve_season(
@@ -600,7 +554,7 @@ class ContentQueries:
         if character_id is None:
             return None
         row = await self._one(
-            f"""SELECT x.key, x.name, x.about, {SRC} FROM characters x
+            f"""SELECT {tables.CHARACTERS.select("x")}, {SRC} FROM characters x
                 JOIN sources src ON src.id = x.source_id WHERE x.id = ?""",
             (character_id,),
         )
@@ -618,15 +572,15 @@ class ContentQueries:
             (season_id, character_id),
         )
         return CharacterProfile(
-            key=str(row["key"]),
-            name=str(row["name"]),
-            about=_opt(row["about"]),
             castings=tuple(_casting(c) for c in castings),
             storylines=tuple(
-                StorylineSummary(str(s["key"]), str(s["title"]), bool(s["spoiler"]))
+                StorylineSummary(
+                    key=str(s["key"]), title=str(s["title"]), spoiler=bool(s["spoiler"])
+                )
                 for s in stories
             ),
             source=_source(row),
+            **tables.CHARACTERS.read(row),
         )
 
     @_cached
@@ -639,7 +593,7 @@ class ContentQueries:
         if person_id is None:
             return None
         row = await self._one(
-            f"""SELECT x.key, x.name, x.about, x.name_folded, {SRC} FROM people x
+            f"""SELECT {tables.PEOPLE.select("x")}, x.name_folded, {SRC} FROM people x
                 JOIN sources src ON src.id = x.source_id WHERE x.id = ?""",
             (person_id,),
         )
@@ -654,7 +608,7 @@ class ContentQueries:
             (row["name_folded"],),
         )
         quotes = await self._all(
-            f"""SELECT q.text, q.speaker, q.context, {SRC} FROM quotes q
+            f"""SELECT {tables.QUOTES.select("q")}, {SRC} FROM quotes q
                 JOIN quote_people qp ON qp.quote_id = q.id
                 JOIN people p ON p.id = qp.person_id
                 JOIN seasons se ON se.id = q.season_id JOIN shows sh ON sh.id = se.show_id
@@ -664,12 +618,10 @@ class ContentQueries:
             (row["name_folded"],),
         )
         return PersonProfile(
-            key=str(row["key"]),
-            name=str(row["name"]),
-            about=_opt(row["about"]),
             castings=tuple((_season(r), _casting(r)) for r in roles),
             quotes=tuple(_quote(q) for q in quotes),
             source=_source(row),
+            **tables.PEOPLE.read(row),
         )
 
     # --- storylines -----------------------------------------------------------------------
@@ -677,8 +629,7 @@ class ContentQueries:
     async def _storylines(self, season_id: int, storyline_id: int | None) -> list[Storyline]:
         condition = "" if storyline_id is None else " AND st.id = :story"
         rows = await self._all(
-            f"""SELECT st.id, st.key, st.title, st.summary, st.spoiler, c.name AS character,
-                  {SRC}
+            f"""SELECT st.id, {tables.STORYLINES.select("st")}, c.name AS character, {SRC}
                 FROM storylines st JOIN sources src ON src.id = st.source_id
                 LEFT JOIN storyline_characters sc ON sc.storyline_id = st.id
                 LEFT JOIN characters c ON c.id = sc.character_id
@@ -692,14 +643,7 @@ class ContentQueries:
             if row["character"] is not None:
                 names.append(str(row["character"]))
         return [
-            Storyline(
-                key=str(row["key"]),
-                title=str(row["title"]),
-                summary=str(row["summary"]),
-                spoiler=bool(row["spoiler"]),
-                characters=tuple(names),
-                source=_source(row),
-            )
+            Storyline(characters=tuple(names), source=_source(row), **tables.STORYLINES.read(row))
             for row, names in grouped.values()
         ]
 
@@ -744,16 +688,10 @@ class ContentQueries:
         return _event(row) if row else None
 
     @_cached
-    async def event(self, event_id: int) -> Event | None:
-        """The event with this id, if it is still loaded."""
-        row = await self._one(f"{EVENT_SELECT} WHERE e.id = ?", (event_id,))
-        return _event(row) if row else None
-
-    @_cached
     async def notes(self, season_id: int) -> list[Note]:
         """Notes about the season, and about its whole show, in pack order."""
         rows = await self._all(
-            f"""SELECT n.key, n.text, {SRC} FROM notes n
+            f"""SELECT {tables.NOTES.select("n")}, {SRC} FROM notes n
                 JOIN shows sh ON sh.id = n.show_id JOIN sources src ON src.id = n.source_id
                 WHERE n.season_id = :season
                    OR (n.season_id IS NULL AND sh.key = (
@@ -762,18 +700,7 @@ class ContentQueries:
                 ORDER BY n.pack_id, n.ordinal""",
             {"season": season_id},
         )
-        return [Note(key=str(r["key"]), text=str(r["text"]), source=_source(r)) for r in rows]
-
-    @_cached
-    async def quotes(self, season_id: int) -> list[Quote]:
-        """The season's quotes in pack order."""
-        rows = await self._all(
-            f"""SELECT q.text, q.speaker, q.context, {SRC} FROM quotes q
-                JOIN sources src ON src.id = q.source_id
-                WHERE q.season_id = ? ORDER BY q.ordinal""",
-            (season_id,),
-        )
-        return [_quote(row) for row in rows]
+        return [Note(source=_source(row), **tables.NOTES.read(row)) for row in rows]
 
     @_cached
     async def packs(self) -> list[PackInfo]:

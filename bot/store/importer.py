@@ -8,15 +8,27 @@ as it was. `remove_packs` deletes packs by name, also in one transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
 
 import aiosqlite
 
+from bot.content.records import season_label
+from bot.content.schema import CharacterEntry, PersonEntry
 from bot.store.db import Database, StoreError
-from bot.store.models import season_label
-from bot.store.packs import CharacterSpec, Pack, PackError, PersonSpec, cross_pack_problems
+from bot.store.packs import Pack, PackError, cross_pack_problems
+from bot.store.tables import (
+    CASTINGS,
+    CHARACTERS,
+    EVENTS,
+    NOTES,
+    PEOPLE,
+    QUOTES,
+    SEASONS,
+    SOURCES,
+    STORYLINES,
+    Table,
+)
 from bot.store.text import fold
 
 
@@ -100,12 +112,86 @@ async def _insert(conn: aiosqlite.Connection, sql: str, *params: object) -> int:
     return row_id
 
 
+@dataclass(slots=True)
+class _Import:
+    """One pack being written: the connection and the row ids its items link to."""
+
+    conn: aiosqlite.Connection
+    pack: Pack
+    pack_id: int = 0
+    show_id: int = 0
+    sources: dict[str, int] = field(default_factory=dict)
+    seasons: dict[int, int] = field(default_factory=dict)
+    people: dict[str, int] = field(default_factory=dict)
+    characters: dict[str, int] = field(default_factory=dict)
+
+    async def many(self, table: Table, links: Sequence[str], rows: Sequence[EntryRow]) -> None:
+        """Insert items into `table`: each its link values, then its facts' columns."""
+        await self.conn.executemany(
+            table.insert_sql(links), [(*values, *table.values(item)) for values, item in rows]
+        )
+
+    async def one(
+        self, table: Table, links: Sequence[str], values: Sequence[object], item: object
+    ) -> int:
+        """Insert one item into `table`; its row id."""
+        return await _insert(self.conn, table.insert_sql(links), *values, *table.values(item))
+
+
+EntryRow = tuple[Sequence[object], object]  # link values, the entry
+LINKS = ("pack_id", "source_id")
+
+
 async def _import_one(conn: aiosqlite.Connection, pack: Pack, imported_at: str) -> bool:
     old = await _fetch(conn, "SELECT id, content_hash FROM packs WHERE name = ?", pack.name)
-    old_id: int | None = old[0]["id"] if old else None
     if old and old[0]["content_hash"] == pack.content_hash:
         return False
+    await _refuse_taken_seasons(conn, pack)
+    # Keep the ids of seasons and events that survive a re-import: other tables (guild
+    # settings, reminders) may hold them.
+    season_ids: dict[int, int] = {}
+    event_ids: dict[tuple[int, str], int] = {}
+    if old:
+        season_ids, event_ids = await _kept_ids(conn, int(old[0]["id"]), pack)
+        await conn.execute("DELETE FROM packs WHERE id = ?", (old[0]["id"],))
+    into = _Import(conn, pack)
+    await _insert_head(into, imported_at)
+    for season in pack.seasons:
+        into.seasons[season.number] = await into.one(
+            SEASONS,
+            ("id", *LINKS, "show_id", "is_current"),
+            (season_ids.get(season.number), into.pack_id, into.sources[season.source],
+             into.show_id, int(season.current)),
+            season,
+        )  # fmt: skip
+    await _insert_cast(into)
+    await _insert_storylines(into)
+    await into.many(
+        EVENTS,
+        ("id", *LINKS, "season_id", "ordinal", "sort_key"),
+        [
+            ((event_ids.get((e.season, e.key)), into.pack_id, into.sources[e.source],
+              into.seasons[e.season], ordinal, e.sort_key), e)
+            for ordinal, e in enumerate(pack.events)
+        ],
+    )  # fmt: skip
+    await _insert_quotes(into)
+    await into.many(
+        NOTES,
+        (*LINKS, "show_id", "season_id", "ordinal"),
+        [
+            ((into.pack_id, into.sources[n.source], into.show_id,
+              into.seasons[n.season] if n.season is not None else None, ordinal), n)
+            for ordinal, n in enumerate(pack.notes)
+        ],
+    )  # fmt: skip
+    for statement in SEARCH_ITEMS:
+        await conn.execute(statement, {"pack": into.pack_id})
+    return True
 
+
+async def _refuse_taken_seasons(conn: aiosqlite.Connection, pack: Pack) -> None:
+    """Raise `PackError` if another loaded pack holds one of this pack's seasons."""
     taken = await _fetch(
         conn,
         """SELECT se.number, p.name FROM seasons se
@@ -124,26 +210,32 @@ async def _import_one(conn: aiosqlite.Connection, pack: Pack, imported_at: str) 
     if clashes:
         raise PackError(clashes)
 
-    # Keep the ids of seasons and events that survive a re-import: other tables (guild
-    # settings, reminders) may hold them.
+
+async def _kept_ids(
+    conn: aiosqlite.Connection, old_id: int, pack: Pack
+) -> tuple[dict[int, int], dict[tuple[int, str], int]]:
+    """The row ids of the old import's seasons (by number) and events (by season and key)."""
     season_ids: dict[int, int] = {}
     event_ids: dict[tuple[int, str], int] = {}
-    if old_id is not None:
-        for row in await _fetch(
-            conn,
-            """SELECT se.number, se.id, e.key AS event_key, e.id AS event_id FROM seasons se
-               JOIN shows sh ON sh.id = se.show_id LEFT JOIN events e ON e.season_id = se.id
-               WHERE se.pack_id = ? AND sh.key = ?""",
-            old_id,
-            pack.show.key,
-        ):
-            season_ids[int(row["number"])] = int(row["id"])
-            if row["event_id"] is not None:
-                event_ids[(int(row["number"]), str(row["event_key"]))] = int(row["event_id"])
-        await conn.execute("DELETE FROM packs WHERE id = ?", (old_id,))
-
-    pack_id = await _insert(
+    for row in await _fetch(
         conn,
+        """SELECT se.number, se.id, e.key AS event_key, e.id AS event_id FROM seasons se
+           JOIN shows sh ON sh.id = se.show_id LEFT JOIN events e ON e.season_id = se.id
+           WHERE se.pack_id = ? AND sh.key = ?""",
+        old_id,
+        pack.show.key,
+    ):
+        season_ids[int(row["number"])] = int(row["id"])
+        if row["event_id"] is not None:
+            event_ids[(int(row["number"]), str(row["event_key"]))] = int(row["event_id"])
+    return season_ids, event_ids
+
+
+async def _insert_head(into: _Import, imported_at: str) -> None:
+    """The pack's row, its sources and its show."""
+    pack = into.pack
+    into.pack_id = await _insert(
+        into.conn,
         """INSERT INTO packs (name, title, version, content_hash, imported_at)
            VALUES (?, ?, ?, ?, ?)""",
         pack.name,
@@ -152,48 +244,26 @@ async def _import_one(conn: aiosqlite.Connection, pack: Pack, imported_at: str) 
         pack.content_hash,
         imported_at,
     )
-    src: dict[str, int] = {}
     for ordinal, source in enumerate(pack.sources):
-        src[source.key] = await _insert(
-            conn,
-            """INSERT INTO sources (pack_id, key, ordinal, title, publisher, url, published)
-               VALUES (?, ?, ?, ?, ?, ?, ?)""",
-            pack_id,
-            source.key,
-            ordinal,
-            source.title,
-            source.publisher,
-            source.url,
-            source.published.isoformat() if source.published else None,
+        into.sources[source.key] = await into.one(
+            SOURCES, ("pack_id", "ordinal"), (into.pack_id, ordinal), source
         )
-    show_id = await _insert(
-        conn,
+    into.show_id = await _insert(
+        into.conn,
         """INSERT INTO shows (pack_id, source_id, key, title, title_folded, platform)
            VALUES (?, ?, ?, ?, ?, ?)""",
-        pack_id,
-        src[pack.show.source],
+        into.pack_id,
+        into.sources[pack.show.source],
         pack.show.key,
         pack.show.title,
         fold(pack.show.title),
         pack.show.platform,
     )
-    seasons: dict[int, int] = {}
-    for season in pack.seasons:
-        seasons[season.number] = await _insert(
-            conn,
-            """INSERT INTO seasons
-               (id, pack_id, show_id, source_id, number, title, synopsis, is_current)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-            season_ids.get(season.number),
-            pack_id,
-            show_id,
-            src[season.source],
-            season.number,
-            season.title,
-            season.synopsis,
-            int(season.current),
-        )
 
+
+async def _insert_cast(into: _Import) -> None:
+    """People, characters and castings; search finds a person by a role and a role by its actor."""
+    pack = into.pack
     person_name = {p.key: p.name for p in pack.people}
     character_name = {c.key: c.name for c in pack.characters}
     folding = _Folding()
@@ -203,112 +273,52 @@ async def _import_one(conn: aiosqlite.Connection, pack: Pack, imported_at: str) 
         if casting.character is not None:
             roles.setdefault(casting.person, []).append(character_name[casting.character])
             actors.setdefault(casting.character, []).append(person_name[casting.person])
-    people = await _insert_named(conn, "people", pack_id, src, pack.people, roles, folding)
-    characters = await _insert_named(
-        conn, "characters", pack_id, src, pack.characters, actors, folding
-    )
-    await conn.executemany(
-        """INSERT INTO castings
-           (pack_id, source_id, season_id, person_id, character_id, ordinal, status, note)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+    into.people = await _insert_named(into, PEOPLE, pack.people, roles, folding)
+    into.characters = await _insert_named(into, CHARACTERS, pack.characters, actors, folding)
+    await into.many(
+        CASTINGS,
+        (*LINKS, "season_id", "person_id", "character_id", "ordinal"),
         [
-            (
-                pack_id,
-                src[c.source],
-                seasons[c.season],
-                people[c.person],
-                characters[c.character] if c.character is not None else None,
-                ordinal,
-                c.status,
-                c.note,
-            )
+            ((into.pack_id, into.sources[c.source], into.seasons[c.season],
+              into.people[c.person],
+              into.characters[c.character] if c.character is not None else None, ordinal), c)
             for ordinal, c in enumerate(pack.castings)
         ],
-    )
-    for ordinal, story in enumerate(pack.storylines):
-        story_id = await _insert(
-            conn,
-            """INSERT INTO storylines (pack_id, source_id, season_id, key, ordinal, title,
-               title_folded, search, summary, spoiler) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            pack_id,
-            src[story.source],
-            seasons[story.season],
-            story.key,
-            ordinal,
-            story.title,
-            fold(story.title),
-            fold(" ".join([story.title, *(character_name[k] for k in story.characters)])),
-            story.summary,
-            int(story.spoiler),
-        )
-        await conn.executemany(
+    )  # fmt: skip
+
+
+async def _insert_storylines(into: _Import) -> None:
+    """Storylines, each with its characters in order."""
+    character_name = {c.key: c.name for c in into.pack.characters}
+    for ordinal, story in enumerate(into.pack.storylines):
+        search = " ".join([story.title, *(character_name[k] for k in story.characters)])
+        story_id = await into.one(
+            STORYLINES,
+            (*LINKS, "season_id", "ordinal", "title_folded", "search"),
+            (into.pack_id, into.sources[story.source], into.seasons[story.season], ordinal,
+             fold(story.title), fold(search)),
+            story,
+        )  # fmt: skip
+        await into.conn.executemany(
             """INSERT INTO storyline_characters (storyline_id, character_id, ordinal)
                VALUES (?, ?, ?)""",
-            [(story_id, characters[k], i) for i, k in enumerate(story.characters)],
+            [(story_id, into.characters[k], i) for i, k in enumerate(story.characters)],
         )
-    await conn.executemany(
-        """INSERT INTO events (id, pack_id, source_id, season_id, key, ordinal, kind, title,
-           starts_at, date_text, sort_key, platform, url, description)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [
-            (
-                event_ids.get((e.season, e.key)),
-                pack_id,
-                src[e.source],
-                seasons[e.season],
-                e.key,
-                ordinal,
-                e.kind,
-                e.title,
-                e.starts_at.isoformat() if e.starts_at else None,
-                e.date_text,
-                e.sort_key,
-                e.platform,
-                e.url,
-                e.description,
-            )
-            for ordinal, e in enumerate(pack.events)
-        ],
-    )
-    for ordinal, quote in enumerate(pack.quotes):
-        quote_id = await _insert(
-            conn,
-            """INSERT INTO quotes (pack_id, source_id, season_id, ordinal, speaker, text, context)
-               VALUES (?, ?, ?, ?, ?, ?, ?)""",
-            pack_id,
-            src[quote.source],
-            seasons[quote.season],
-            ordinal,
-            quote.speaker,
-            quote.text,
-            quote.context,
+
+
+async def _insert_quotes(into: _Import) -> None:
+    """Quotes, each with the people who said it."""
+    for ordinal, quote in enumerate(into.pack.quotes):
+        quote_id = await into.one(
+            QUOTES,
+            (*LINKS, "season_id", "ordinal"),
+            (into.pack_id, into.sources[quote.source], into.seasons[quote.season], ordinal),
+            quote,
         )
-        await conn.executemany(
+        await into.conn.executemany(
             "INSERT INTO quote_people (quote_id, person_id) VALUES (?, ?)",
-            [(quote_id, people[k]) for k in quote.people],
+            [(quote_id, into.people[k]) for k in quote.people],
         )
-    await conn.executemany(
-        """INSERT INTO notes (pack_id, source_id, show_id, season_id, key, ordinal, text)
-           VALUES (?, ?, ?, ?, ?, ?, ?)""",
-        [
-            (
-                pack_id,
-                src[n.source],
-                show_id,
-                seasons[n.season] if n.season is not None else None,
-                n.key,
-                ordinal,
-                n.text,
-            )
-            for ordinal, n in enumerate(pack.notes)
-        ],
-    )
-    # A database still at schema 1 or 2 (built on purpose by upgrade tests) has no search
-    # index yet; migration 0003 builds it from the imported rows.
-    if await _fetch(conn, "SELECT 1 FROM sqlite_master WHERE name = 'search_items'"):
-        for statement in SEARCH_ITEMS:
-            await conn.execute(statement, {"pack": pack_id})
-    return True
 
 
 # One row per searchable item and season it belongs to, in pack order (see migration 0003).
@@ -353,11 +363,9 @@ class _Folding:
 
 
 async def _insert_named(
-    conn: aiosqlite.Connection,
-    table: Literal["people", "characters"],
-    pack_id: int,
-    src: dict[str, int],
-    items: Sequence[PersonSpec | CharacterSpec],
+    into: _Import,
+    table: Table,
+    items: Sequence[PersonEntry | CharacterEntry],
     other_side: dict[str, list[str]],
     folding: _Folding,
 ) -> dict[str, int]:
@@ -368,26 +376,16 @@ async def _insert_named(
     Ids are given here rather than read back row by row, so that the table is one
     executemany: about ten times faster for a cast of thousands.
     """
-    ids = await _next_ids(conn, table, [item.key for item in items])
-    await conn.executemany(
-        f"""INSERT INTO {table}
-            (id, pack_id, source_id, key, ordinal, name, name_folded, search, about)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+    ids = await _next_ids(into.conn, table.name, [item.key for item in items])
+    await into.many(
+        table,
+        ("id", *LINKS, "ordinal", "name_folded", "search"),
         [
-            (
-                ids[item.key],
-                pack_id,
-                src[item.source],
-                item.key,
-                ordinal,
-                item.name,
-                folding(item.name),
-                folding.search(item.name, other_side.get(item.key, [])),
-                item.about,
-            )
+            ((ids[item.key], into.pack_id, into.sources[item.source], ordinal,
+              folding(item.name), folding.search(item.name, other_side.get(item.key, []))), item)
             for ordinal, item in enumerate(items)
         ],
-    )
+    )  # fmt: skip
     return ids
 
 

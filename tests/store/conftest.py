@@ -1,13 +1,17 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.clock import Clock
-from bot.store import Season, Store
+from bot.content.records import Season
+from bot.store import Store, load_pack
+from bot.store.db import load_migrations
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "data" / "content" / "heartstopper-s2.toml"
@@ -229,3 +233,30 @@ async def season(loaded: Store) -> Season:
     found = await loaded.content.resolve_season("heartstopper", 2)
     assert found is not None
     return found
+
+
+async def old_database(path: Path, schema: int, packs: Sequence[Path]) -> None:
+    """A database at `schema`, built by its first migrations, holding the rows that importing
+    `packs` writes today (in the tables and columns that schema has): what an older fanbot
+    left behind, for upgrade tests."""
+    current = path.with_name(f"{path.name}.current")
+    async with await Store.open(current, clock=Clock(CLOCK_START)) as store:
+        await store.import_packs([load_pack(pack) for pack in packs])
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        for migration in load_migrations()[:schema]:
+            conn.executescript(
+                f"BEGIN;\n{migration.sql}\nPRAGMA user_version = {migration.number};COMMIT;"
+            )
+        conn.execute("ATTACH DATABASE ? AS current", (str(current),))
+        tables = conn.execute("SELECT name, sql FROM main.sqlite_master WHERE type = 'table'")
+        found = dict(tables.fetchall())
+        virtual = [name for name, sql in found.items() if sql.startswith("CREATE VIRTUAL")]
+        conn.execute("BEGIN")
+        for table in found:
+            if table.startswith("sqlite_") or table.startswith(tuple(virtual)):
+                continue  # SQLite's own, and full-text indexes (their triggers fill them)
+            columns = ", ".join(row[1] for row in conn.execute(f"PRAGMA table_info({table})"))
+            conn.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM current.{table}")
+        conn.execute("COMMIT")
+        conn.execute("DETACH DATABASE current")
+    current.unlink()

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.store import Season, Store, load_pack
+from bot.content.records import Season
+from bot.store import Store, load_pack
 from bot.store.text import fold
 from tests.store.conftest import BUNDLED, MINIMAL, TWO_SEASONS
 
@@ -87,7 +88,6 @@ async def test_seasons_and_default(loaded: Store, season: Season) -> None:
     assert await loaded.content.resolve_season(None, 2) == season
     assert await loaded.content.resolve_season("heartstopper", 1) is None
     assert await loaded.content.resolve_season("Call My Agent") is None
-    assert await loaded.content.season(season.id) == season
 
 
 async def test_resolve_season_across_shows(store: Store, write_pack: WritePack) -> None:
@@ -491,8 +491,6 @@ async def test_events(loaded: Store, season: Season) -> None:
     assert premiere.starts_at.utcoffset() is not None
     assert premiere.platform == "Netflix"
     assert premiere == events[3]
-    assert await content.event(premiere.id) == premiere
-    assert await content.event(premiere.id + 1000) is None
     only = await content.events(season.id, ["first_look", "trailer"])
     assert [e.kind for e in only] == ["first_look", "trailer"]
     assert only[0].url == "https://pic.twitter.com/5Xz6Dcb7N8"
@@ -518,8 +516,9 @@ async def test_notes_quotes_and_packs(loaded: Store, season: Season) -> None:
     content = loaded.content
     notes = {n.key: n.text for n in await content.notes(season.id)}
     assert set(notes) == {"rotten-tomatoes", "best-of-2022", "third-season", "main-cast-returns"}
-    quotes = await content.quotes(season.id)
-    assert [q.speaker for q in quotes] == ["Kit Connor", "Kit Connor and Joe Locke", "Netflix"]
+    kit = await content.person(season.id, "kit-connor")
+    assert kit is not None
+    assert [q.speaker for q in kit.quotes] == ["Kit Connor", "Kit Connor and Joe Locke"]
     [pack] = await content.packs()
     assert pack.name == "heartstopper-s2"
     assert pack.version == "1.0.0"

@@ -17,9 +17,8 @@ from bot.store import (
     Store,
     delivery_nonce,
 )
-from bot.store import db as db_module
 from bot.store.db import load_migrations
-from tests.store.conftest import BUNDLED, CLOCK_START
+from tests.store.conftest import BUNDLED, CLOCK_START, old_database
 
 NOW = CLOCK_START  # 2023-07-10 12:00 UTC
 REF = "heartstopper/2/premiere"
@@ -505,28 +504,21 @@ async def test_rows_are_unique_and_follow_their_subscription(store: Store) -> No
 # --- migration --------------------------------------------------------------------------------
 
 
-async def test_schema_1_database_upgrades_and_keeps_content(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_schema_1_database_upgrades_and_keeps_content(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
-    real = load_migrations()
-    monkeypatch.setattr(db_module, "load_migrations", lambda: real[:1])
-    old = await Store.open(path, clock=Clock(NOW))
-    try:
-        assert await old.db.schema_version() == 1
-        await old.import_dir(BUNDLED.parent)
-        seasons_before = await old.content.seasons()
-    finally:
-        await old.close()
+    await old_database(path, 1, [BUNDLED])
     with sqlite3.connect(path) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert conn.execute("PRAGMA user_version").fetchone() == (1,)
     assert "subscriptions" not in tables
+    assert "seasons" in tables
 
-    monkeypatch.undo()
     store = await Store.open(path, clock=Clock(NOW))
     try:
-        assert await store.db.schema_version() == len(real) >= 2
-        assert await store.content.seasons() == seasons_before != []
+        assert await store.db.schema_version() == len(load_migrations()) >= 2
+        [season] = await store.content.seasons()
+        assert season.label == "Heartstopper season 2"
+        assert await store.content.character(season.id, "Tao Xu") is not None
         assert await setup(store) == PlanResult(inserted=4)
     finally:
         await store.close()

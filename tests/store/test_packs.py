@@ -231,6 +231,13 @@ INVALID = {
         "date = 2023-01-01\nstarts_at = 2023-01-01T00:00:00Z\n",
         ['events[1] (key "e"): give either "starts_at" (an exact moment) or "date", not both'],
     ),
+    "bad event kind and no time": (
+        MINIMAL + '\n[[events]]\nkey = "e"\nseason = 1\nkind = "party"\ntitle = "T"\n',
+        [
+            'events[1] (key "e"): "kind" = "party" must be one of',
+            'events[1] (key "e"): needs "starts_at", "date" or "date_text"',
+        ],
+    ),
     "event with no time at all": (
         MINIMAL + '\n[[events]]\nkey = "e"\nseason = 1\nkind = "trailer"\ntitle = "T"\n',
         ['events[1] (key "e"): needs "starts_at", "date" or "date_text"'],
@@ -321,6 +328,16 @@ def test_all_problems_are_collected(write_pack: WritePack) -> None:
     _, problems = problems_of(write_pack, text)
     assert len(problems) == 3
     assert 'people[1] (key "kit"): "name" must not be empty' in problems[0]
+
+
+def test_a_bad_item_is_reported_once_not_again_where_it_is_used(write_pack: WritePack) -> None:
+    text = replace("number = 1", "number = -1")
+    text += '\n[[quotes]]\nseason = 1\npeople = ["Kit C"]\ntext = "Hi"\n'
+    _, problems = problems_of(write_pack, text)
+    assert [p.split(": ", 1)[1] for p in problems] == [
+        'seasons[1]: "number" = -1 is out of range (0 to 10000)',
+        'quotes[1]: "people" entry 1 ("Kit C") is not a valid key',
+    ]
 
 
 def test_problems_are_capped_at_twenty(write_pack: WritePack) -> None:

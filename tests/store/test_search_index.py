@@ -13,11 +13,10 @@ from hypothesis import strategies as st
 from benchmarks.genpack import write_pack
 from bot.clock import Clock
 from bot.store import Store, load_pack
-from bot.store import db as db_module
 from bot.store.content import MAX_QUERY, MAX_TOKENS
 from bot.store.db import load_migrations
 from bot.store.text import _fold_any, fold
-from tests.store.conftest import BUNDLED, CLOCK_START
+from tests.store.conftest import BUNDLED, CLOCK_START, old_database
 
 Item = tuple[int, str, str, str]  # ordinal, key, name_folded, search
 
@@ -110,17 +109,11 @@ async def test_reimport_keeps_the_index_in_step(tmp_path: Path) -> None:
         assert stale == 0
 
 
-async def test_upgrade_from_schema_2_builds_the_index(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_upgrade_from_schema_2_builds_the_index(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
-    real = load_migrations()
-    monkeypatch.setattr(db_module, "load_migrations", lambda: real[:2])
-    async with await Store.open(path, clock=Clock(CLOCK_START)) as old:
-        await old.import_pack(load_pack(BUNDLED))
-    monkeypatch.undo()
+    await old_database(path, 2, [BUNDLED])
     async with await Store.open(path, clock=Clock(CLOCK_START)) as store:
-        assert await store.db.schema_version() == len(real) >= 3
+        assert await store.db.schema_version() == len(load_migrations()) >= 3
         [season] = await store.content.seasons()
         [tao] = await store.content.character_choices(season.id, "tao")
         assert tao.name == "Tao Xu — William Gao"
@@ -135,7 +128,7 @@ def test_ascii_fast_path_folds_like_the_general_rule(text: str) -> None:
 
 @given(st.lists(st.text(), max_size=4))
 def test_names_fold_one_by_one_like_together(names: list[str]) -> None:
-    # bot.store.packs folds each name once and joins them for the `search` column
+    # bot.store.importer folds each name once and joins them for the `search` column
     assert fold(" ".join(names)) == " ".join(f for f in map(fold, names) if f)
 
 
