@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal, NamedTuple
+
+# content.py still imports the stored form of a moment from here; it lives in bot.moments.
+from bot.moments import to_db_time as to_db_time
 
 SubscriptionStatus = Literal["active", "paused", "stopped"]
 # What became of a countdown's target: Discord's four event statuses, and "deleted".
@@ -71,28 +74,6 @@ def delivery_nonce(guild_id: int, event_ref: str, milestone: str) -> str:
     """The Discord message nonce of one outbox row: the same for every retry of it."""
     digest = hashlib.sha256(f"{guild_id}:{event_ref}:{milestone}".encode()).hexdigest()
     return digest[:NONCE_LENGTH]
-
-
-def utc_seconds(moment: datetime) -> datetime:
-    """`moment` in UTC, to the second; naive datetimes are refused."""
-    if moment.tzinfo is None:
-        raise ValueError(f"naive datetime {moment.isoformat()}: pass an aware one")
-    return moment.astimezone(UTC).replace(microsecond=0)
-
-
-def to_db_time(moment: datetime) -> str:
-    """The stored form of a moment: 'YYYY-MM-DDTHH:MM:SS+00:00'."""
-    return utc_seconds(moment).isoformat()
-
-
-def from_db_time(text: str) -> datetime:
-    """A stored moment back as an aware UTC datetime."""
-    return datetime.fromisoformat(text).astimezone(UTC)
-
-
-def optional_time(text: str | None) -> datetime | None:
-    """`from_db_time` for a column that may be NULL."""
-    return from_db_time(text) if text is not None else None
 
 
 class DeliveryKey(NamedTuple):

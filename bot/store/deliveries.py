@@ -15,6 +15,7 @@ from typing import cast
 
 import aiosqlite
 
+from bot.moments import from_db_time, optional_time, to_db_time
 from bot.store.countdown_models import (
     SETTLED,
     Delivery,
@@ -25,9 +26,6 @@ from bot.store.countdown_models import (
     Shards,
     SkipStatus,
     delivery_nonce,
-    from_db_time,
-    optional_time,
-    to_db_time,
 )
 from bot.store.db import Database
 from bot.store.guilds import shard_clause

@@ -7,12 +7,11 @@ from typing import cast
 
 import aiosqlite
 
+from bot.moments import from_db_time, to_db_time
 from bot.store.countdown_models import (
     Shards,
     Subscription,
     SubscriptionStatus,
-    from_db_time,
-    to_db_time,
 )
 from bot.store.db import Database, StoreError
 
