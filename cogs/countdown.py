@@ -332,7 +332,7 @@ class Countdown(commands.GroupCog, group_name="countdown"):
         await self.bot.reminders.reschedule()
         problem = await self._ensure_server_event(guild, subscription, picked)
         subscription = await guilds.get(guild.id, ref) or subscription
-        past = [p.milestone for p in planned if p.due_at <= now and not p.late_ok]
+        past = [str(p.milestone) for p in planned if p.due_at <= now and not p.late_ok]
         notes = self._setup_notes(before, subscription, past, repeats)
         if problem:
             notes.append(problem)

@@ -27,7 +27,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot import render
 from bot.limits import HOLD_RECHECK_SECONDS
 from bot.reminders.fanout import Slot, fan_out
-from bot.reminders.milestones import grace_for, headline
 from bot.reminders.planner import wanted
 from bot.reminders.targets import server_event_record, target_for
 from bot.store.countdown_models import (
@@ -110,10 +109,9 @@ def decide(
                 Decision(row, False, "skipped_superseded", f"superseded by {latest.milestone}")
             )
         late = now - latest.due_at
-        if late > grace_for(latest.milestone) + tolerance:
-            detail = (
-                f"{_duration(late)} late, past its {_duration(grace_for(latest.milestone))} grace"
-            )
+        grace = latest.milestone.grace
+        if late > grace + tolerance:
+            detail = f"{_duration(late)} late, past its {_duration(grace)} grace"
             decisions.append(Decision(latest, False, "skipped_stale", detail))
         else:
             decisions.append(Decision(latest, True))
@@ -130,7 +128,7 @@ def _duration(delta: timedelta) -> str:
 
 def _log_batch(claimed: Sequence[Delivery], outcomes: Counter[Outcome], seconds: float) -> None:
     """One INFO line per dispatch batch: which milestones, what became of them, how long."""
-    pairs = sorted({(row.event_ref, row.milestone) for row in claimed})
+    pairs = sorted({(str(row.event_ref), str(row.milestone)) for row in claimed})
     named = ", ".join(f"{ref} {milestone}" for ref, milestone in pairs[:SUMMARY_NAMES])
     if len(pairs) > SUMMARY_NAMES:
         named += f" and {len(pairs) - SUMMARY_NAMES} more"
@@ -499,7 +497,7 @@ class ReminderService:
         me = self.bot.user
         if me is None:
             return None
-        title = headline(row.milestone)
+        title = row.milestone.headline
         stamps = {row.due_at, row.tried_due_at}  # its event may have moved since that try
         try:
             async for message in channel.history(limit=HISTORY_LOOKBACK):

@@ -9,6 +9,7 @@ from typing import Literal, NamedTuple
 
 # content.py still imports the stored form of a moment from here; it lives in bot.moments.
 from bot.moments import to_db_time as to_db_time
+from bot.reminders.milestones import PostMilestone
 
 SubscriptionStatus = Literal["active", "paused", "stopped"]
 # What became of a countdown's target: Discord's four event statuses, and "deleted".
@@ -70,7 +71,7 @@ def parse_event_ref(text: str) -> EventRef:
     return PackEventRef(parts[0], int(parts[1]), parts[2])
 
 
-def delivery_nonce(guild_id: int, event_ref: str, milestone: str) -> str:
+def delivery_nonce(guild_id: int, event_ref: str, milestone: PostMilestone) -> str:
     """The Discord message nonce of one outbox row: the same for every retry of it."""
     digest = hashlib.sha256(f"{guild_id}:{event_ref}:{milestone}".encode()).hexdigest()
     return digest[:NONCE_LENGTH]
@@ -81,7 +82,12 @@ class DeliveryKey(NamedTuple):
 
     guild_id: int
     event_ref: str
-    milestone: str
+    milestone: PostMilestone
+
+    @property
+    def stored(self) -> tuple[int, str, str]:
+        """The key as the row's columns hold it."""
+        return self.guild_id, str(self.event_ref), str(self.milestone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +115,7 @@ class Delivery:
 
     guild_id: int
     event_ref: str
-    milestone: str  # "7d", "1h", "0", "daily:2023-07-25"
+    milestone: PostMilestone
     due_at: datetime
     status: DeliveryStatus
     channel_id: int
@@ -136,7 +142,7 @@ class PlannedDelivery:
     time" post at once); otherwise a row whose time a change put in the past is cancelled.
     """
 
-    milestone: str
+    milestone: PostMilestone
     due_at: datetime
     late_ok: bool = False
 

@@ -16,6 +16,7 @@ from typing import cast
 import aiosqlite
 
 from bot.moments import from_db_time, optional_time, to_db_time
+from bot.reminders.milestones import PostMilestone, milestone_from_code
 from bot.store.countdown_models import (
     SETTLED,
     Delivery,
@@ -45,7 +46,7 @@ def delivery_from_row(row: aiosqlite.Row) -> Delivery:
     return Delivery(
         guild_id=int(row["guild_id"]),
         event_ref=str(row["event_ref"]),
-        milestone=str(row["milestone"]),
+        milestone=milestone_from_code(str(row["milestone"])),
         due_at=from_db_time(row["due_at"]),
         status=cast(DeliveryStatus, row["status"]),
         channel_id=int(row["channel_id"]),
@@ -87,7 +88,7 @@ class DeliveryQueries:
         Cancelled rows wanted again after `now` are revived. Settled rows are left alone.
         Nothing happens for a missing or stopped subscription.
         """
-        want: dict[str, PlannedDelivery] = {}
+        want: dict[PostMilestone, PlannedDelivery] = {}
         for planned in wanted:
             if planned.milestone in want:
                 raise ValueError(f"milestone {planned.milestone!r} is planned twice")
@@ -105,12 +106,15 @@ class DeliveryQueries:
                 "WHERE guild_id = ? AND event_ref = ?",
                 (guild_id, event_ref),
             )
-            existing = {str(r["milestone"]): (str(r["status"]), str(r["due_at"])) for r in rows}
+            existing = {
+                milestone_from_code(str(r["milestone"])): (str(r["status"]), str(r["due_at"]))
+                for r in rows
+            }
             new: list[tuple[object, ...]] = []
             moved: list[tuple[object, ...]] = []
             revived: list[tuple[object, ...]] = []
             unwanted = [
-                (stamp, unwanted_detail, guild_id, event_ref, milestone)
+                (stamp, unwanted_detail, guild_id, event_ref, str(milestone))
                 for milestone, (status, _) in existing.items()
                 if status == "pending" and milestone not in want
             ]
@@ -118,9 +122,10 @@ class DeliveryQueries:
                 due = to_db_time(planned.due_at)
                 upcoming = due > stamp or planned.late_ok
                 status, old_due = existing.get(milestone, (None, None))
-                key = (guild_id, event_ref, milestone)
+                key = (guild_id, event_ref, str(milestone))
                 if status is None and upcoming:
-                    new.append((*key, due, channel_id, role_id, delivery_nonce(*key)))
+                    nonce = delivery_nonce(guild_id, event_ref, milestone)
+                    new.append((*key, due, channel_id, role_id, nonce))
                 elif status == "pending" and due != old_due:
                     if upcoming or (old_due is not None and old_due <= stamp):
                         moved.append((due, *key))
@@ -196,7 +201,7 @@ class DeliveryQueries:
                 [stamp, *taken_params, stamp, *shard_params, limit],
             )
         claimed = [delivery_from_row(row) for row in rows]
-        return sorted(claimed, key=lambda d: (d.due_at, d.key))
+        return sorted(claimed, key=lambda d: (d.due_at, d.key.stored))
 
     async def in_flight(
         self, shards: Shards | None = None, claimed_before: datetime | None = None
@@ -211,7 +216,7 @@ class DeliveryQueries:
                 WHERE d.status = 'sending'{clause}""",
             params,
         )
-        return {DeliveryKey(int(r[0]), str(r[1]), str(r[2])) for r in rows}
+        return {DeliveryKey(int(r[0]), str(r[1]), milestone_from_code(str(r[2]))) for r in rows}
 
     async def _settle(self, key: DeliveryKey, assignments: str, params: list[object]) -> bool:
         """Apply `assignments` (SQL after SET) to the row `key` if it is `sending`."""
@@ -220,7 +225,7 @@ class DeliveryQueries:
                 f"""UPDATE deliveries SET {assignments}
                     WHERE guild_id = ? AND event_ref = ? AND milestone = ?
                       AND status = 'sending'""",
-                [*params, *key],
+                [*params, *key.stored],
             )
             return cursor.rowcount > 0
 
@@ -241,7 +246,7 @@ class DeliveryQueries:
                        detail = NULL
                    WHERE guild_id = ? AND event_ref = ? AND milestone = ?
                      AND status = 'sending'""",
-                [(message_id, stamp, *key) for key, message_id in sent],
+                [(message_id, stamp, *key.stored) for key, message_id in sent],
             )
             return cursor.rowcount
 
@@ -285,15 +290,6 @@ class DeliveryQueries:
             [to_db_time(now), *params],
         )
         return [from_db_time(row["due_at"]) for row in rows]
-
-    async def get(self, key: DeliveryKey) -> Delivery | None:
-        """One outbox row."""
-        rows = await self.db.conn.execute_fetchall(
-            f"""SELECT {DELIVERY_COLS} FROM deliveries
-                WHERE guild_id = ? AND event_ref = ? AND milestone = ?""",
-            list(key),
-        )
-        return delivery_from_row(next(iter(rows))) if rows else None
 
     async def pending_for(self, guild_id: int, event_ref: str, limit: int = 5) -> list[Delivery]:
         """The subscription's next pending reminders, soonest first."""

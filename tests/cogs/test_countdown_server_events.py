@@ -41,7 +41,7 @@ def world_at(emulator: Emulator, clock: Clock) -> DemoWorld:
 async def pending_codes(bot: FanBot, guild_id: int, ref: str) -> dict[str, datetime]:
     """Due times of the countdown's pending posts, by milestone."""
     pending = await bot.store.deliveries.pending_for(guild_id, ref, 20)
-    return {d.milestone: d.due_at for d in pending}
+    return {str(d.milestone): d.due_at for d in pending}
 
 
 async def counting_down_to(
@@ -142,7 +142,7 @@ async def test_the_countdown_follows_the_event_moved_later_then_earlier(
         assert set(earlier) == {"1d", "0"}
         history = await bot.store.deliveries.history(world.guild.id, ref, 10)
         status = visible_text(await emulator.slash("countdown status", event=ref))
-    moved_past = {h.milestone: h for h in history}
+    moved_past = {str(h.milestone): h for h in history}
     assert {"7d", "3d"} <= set(moved_past)
     assert all(moved_past[m].status == "cancelled" for m in ("7d", "3d"))
     assert "the event moved" in (moved_past["7d"].detail or "")
@@ -255,7 +255,9 @@ async def test_an_event_started_early_posts_its_moment_at_once_and_once(
         )
         await emulator.update_scheduled_event(world.guild, event.id, status="active")
         await wait_for(lambda: len(posts(emulator, world.guild)) == 1, what="the early post")
-        history = {h.milestone: h for h in await bot.store.deliveries.history(world.guild.id, ref)}
+        history = {
+            str(h.milestone): h for h in await bot.store.deliveries.history(world.guild.id, ref)
+        }
         status = visible_text(await emulator.slash("countdown status", event="Listening party"))
     assert "Under way: it started" in status
     assert history["1h"].detail == "the event started early, before this post's time"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.reminders.milestones import milestone_from_code
 from bot.reminders.service import decide
 from bot.store.countdown_models import Delivery, delivery_nonce
 
@@ -22,12 +23,12 @@ def row(milestone: str, guild: int = 1, due: datetime | None = None) -> Delivery
     return Delivery(
         guild_id=guild,
         event_ref="heartstopper/2/premiere",
-        milestone=milestone,
+        milestone=milestone_from_code(milestone),
         due_at=due,
         status="sending",
         channel_id=10,
         role_id=None,
-        nonce=delivery_nonce(guild, "heartstopper/2/premiere", milestone),
+        nonce=delivery_nonce(guild, "heartstopper/2/premiere", milestone_from_code(milestone)),
         message_id=None,
         attempts=1,
         claimed_at=None,
@@ -38,7 +39,7 @@ def row(milestone: str, guild: int = 1, due: datetime | None = None) -> Delivery
 
 def outcome(decisions: list) -> dict[tuple[int, str], str]:  # type: ignore[type-arg]
     return {
-        (d.delivery.guild_id, d.delivery.milestone): "post" if d.post else d.status
+        (d.delivery.guild_id, str(d.delivery.milestone)): "post" if d.post else d.status
         for d in decisions
     }
 
