@@ -32,9 +32,10 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.endpoints import point_discord_at, silence_voice_warnings
 from bot.store import Store
+from bot.store.countdown_models import PackEventRef
 
 PREMIERE = datetime(2023, 8, 3, 7, tzinfo=UTC)
-EVENT = "heartstopper/2/premiere"
+EVENT = PackEventRef("heartstopper", 2, "premiere")
 SHARD_SIZE = 2500
 
 

@@ -474,6 +474,12 @@ def utc_text(moment: datetime) -> str:
     return f"{utc:%A} {utc.day} {utc:%B %Y, %H:%M} UTC"
 
 
+def short_utc_text(moment: datetime) -> str:
+    """A moment in UTC, short, the same on every platform: "4 Dec 2026, 19:00 UTC"."""
+    utc = moment.astimezone(UTC)
+    return f"{utc.day} {utc:%b %Y, %H:%M} UTC"
+
+
 def about(version: str, packs: Sequence[PackInfo], seasons: Sequence[Season]) -> discord.Embed:
     """What fanbot is, what it knows and where that comes from."""
     embed = _embed(

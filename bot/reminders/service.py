@@ -32,6 +32,7 @@ from bot.reminders.targets import server_event_record, target_for
 from bot.store.countdown_models import (
     Delivery,
     DeliveryKey,
+    EventRef,
     PlannedDelivery,
     ServerEvent,
     ServerEventRef,
@@ -97,7 +98,7 @@ def decide(
     `tolerance` is added to every grace window for the scheduler's own jitter (it matters
     only on a fast virtual clock).
     """
-    streams: dict[tuple[int, str], list[Delivery]] = defaultdict(list)
+    streams: dict[tuple[int, EventRef], list[Delivery]] = defaultdict(list)
     for row in claimed:
         streams[(row.guild_id, row.event_ref)].append(row)
     decisions: list[Decision] = []
@@ -219,7 +220,7 @@ class ReminderService:
 
     # ------------------------------------------------------------------ planning
 
-    async def target_for(self, guild_id: int, ref: str) -> Target | None:
+    async def target_for(self, guild_id: int, ref: EventRef) -> Target | None:
         """What a guild's countdown `ref` counts down to, if the bot still knows it."""
         return await target_for(self.bot.store, guild_id, ref)
 
@@ -604,7 +605,7 @@ class ReminderService:
         await self._forget_link(guild_id, event_id, now)
         if await self.bot.store.server_events.mark_gone(guild_id, event_id, state, now):
             log.info("server event %s of guild %s is %s", event_id, guild_id, state)
-            await self._replan_event(guild_id, str(ServerEventRef(event_id)))
+            await self._replan_event(guild_id, ServerEventRef(event_id))
 
     async def reconcile(self, guild: discord.Guild) -> None:
         """Bring what the bot knows of the guild's followed events in line with Discord.
@@ -641,7 +642,7 @@ class ReminderService:
         """Record a followed event's new state and re-plan its countdowns if anything moved."""
         if record.state in ("cancelled", "completed"):
             await self._forget_link(record.guild_id, record.event_id, record.updated_at)
-        ref = str(record.ref)
+        ref = record.ref
         if not await self.bot.store.guilds.to_event(ref, record.guild_id):
             return  # no countdown follows it: autocomplete reads discord.py's cache
         before = await self.bot.store.server_events.save(record)
@@ -655,7 +656,7 @@ class ReminderService:
             )
         await self._replan_event(record.guild_id, ref)
 
-    async def _replan_event(self, guild_id: int, ref: str) -> None:
+    async def _replan_event(self, guild_id: int, ref: EventRef) -> None:
         for subscription in await self.bot.store.guilds.to_event(ref, guild_id):
             if subscription.status == "active":
                 await self.plan(subscription)

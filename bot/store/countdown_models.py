@@ -59,7 +59,7 @@ EventRef = PackEventRef | ServerEventRef
 
 
 def parse_event_ref(text: str) -> EventRef:
-    """Read a stored (or typed) reference back; ValueError if it names no event."""
+    """A reference back from its text (a row, an option's value); ValueError if none."""
     if text.startswith(SERVER_EVENT_PREFIX):
         number = text.removeprefix(SERVER_EVENT_PREFIX)
         if not number.isdigit() or len(number) > 20:
@@ -71,7 +71,7 @@ def parse_event_ref(text: str) -> EventRef:
     return PackEventRef(parts[0], int(parts[1]), parts[2])
 
 
-def delivery_nonce(guild_id: int, event_ref: str, milestone: PostMilestone) -> str:
+def delivery_nonce(guild_id: int, event_ref: EventRef, milestone: PostMilestone) -> str:
     """The Discord message nonce of one outbox row: the same for every retry of it."""
     digest = hashlib.sha256(f"{guild_id}:{event_ref}:{milestone}".encode()).hexdigest()
     return digest[:NONCE_LENGTH]
@@ -81,7 +81,7 @@ class DeliveryKey(NamedTuple):
     """What names one outbox row."""
 
     guild_id: int
-    event_ref: str
+    event_ref: EventRef
     milestone: PostMilestone
 
     @property
@@ -95,7 +95,7 @@ class Subscription:
     """A guild's countdown for one event: where to post, whom to ping, and when."""
 
     guild_id: int
-    event_ref: str  # str(EventRef): "<show>/<season>/<event>" or "server-event:<id>"
+    event_ref: EventRef
     channel_id: int
     role_id: int | None
     milestones: str  # canonical comma list: "30d,7d,1d,1h,0"
@@ -114,7 +114,7 @@ class Delivery:
     """One row of the outbox: one reminder for one guild, and what became of it."""
 
     guild_id: int
-    event_ref: str
+    event_ref: EventRef
     milestone: PostMilestone
     due_at: datetime
     status: DeliveryStatus
@@ -203,7 +203,11 @@ class Target:
     description: str | None
     url: str | None
     user_count: int | None
-    is_server_event: bool
+
+    @property
+    def is_server_event(self) -> bool:
+        """Whether it is one of the server's own events (a moderator named it)."""
+        return isinstance(self.ref, ServerEventRef)
 
     @property
     def live(self) -> bool:

@@ -28,7 +28,7 @@ NOW = datetime(2023, 7, 1, tzinfo=UTC)
 def subscription(**changes: object) -> Subscription:
     fields: dict[str, object] = {
         "guild_id": 1,
-        "event_ref": "heartstopper/2/premiere",
+        "event_ref": PackEventRef("heartstopper", 2, "premiere"),
         "channel_id": 2,
         "role_id": None,
         "milestones": "7d,1d,0",

@@ -19,12 +19,13 @@ from bot.store import (
     delivery_nonce,
 )
 from bot.store import db as db_module
+from bot.store.countdown_models import EventRef, PackEventRef
 from bot.store.db import load_migrations
 from bot.store.deliveries import DELIVERY_COLS, delivery_from_row
 from tests.store.conftest import BUNDLED, CLOCK_START
 
 NOW = CLOCK_START  # 2023-07-10 12:00 UTC
-REF = "heartstopper/2/premiere"
+REF = PackEventRef("heartstopper", 2, "premiere")
 PREMIERE = datetime(2023, 8, 3, 7, 0, tzinfo=UTC)
 LEADS = {"30d": timedelta(days=30), "7d": timedelta(days=7), "1d": timedelta(days=1)}
 LEADS |= {"1h": timedelta(hours=1), "0": timedelta(0)}
@@ -38,7 +39,7 @@ def wanted(starts_at: datetime = PREMIERE, *codes: str) -> list[PlannedDelivery]
 
 
 async def setup(
-    store: Store, guild: int = 1, ref: str = REF, starts_at: datetime = PREMIERE, *codes: str
+    store: Store, guild: int = 1, ref: EventRef = REF, starts_at: datetime = PREMIERE, *codes: str
 ) -> PlanResult:
     await store.guilds.subscribe(
         guild, ref, channel_id=10, role_id=20, milestones=",".join(codes or LEADS), now=NOW
@@ -48,10 +49,10 @@ async def setup(
     )
 
 
-async def statuses(store: Store, guild: int = 1, ref: str = REF) -> dict[str, str]:
+async def statuses(store: Store, guild: int = 1, ref: EventRef = REF) -> dict[str, str]:
     rows = await store.db.conn.execute_fetchall(
         "SELECT milestone, status FROM deliveries WHERE guild_id = ? AND event_ref = ?",
-        (guild, ref),
+        (guild, str(ref)),
     )
     return {row[0]: row[1] for row in rows}
 
@@ -60,7 +61,7 @@ async def row(store: Store, milestone: str, guild: int = 1) -> Delivery:
     [found] = await store.db.conn.execute_fetchall(
         f"SELECT {DELIVERY_COLS} FROM deliveries "
         "WHERE guild_id = ? AND event_ref = ? AND milestone = ?",
-        (guild, REF, milestone),
+        (guild, str(REF), milestone),
     )
     return delivery_from_row(found)
 
@@ -494,11 +495,11 @@ async def test_pending_for_and_history(store: Store) -> None:
 async def test_counts(store: Store) -> None:
     assert await store.deliveries.counts() == {}
     await setup(store, 1)
-    await setup(store, 1, "other/1/premiere", PREMIERE, "0")
+    await setup(store, 1, PackEventRef("other", 1, "premiere"), PREMIERE, "0")
     await store.deliveries.claim_due(PREMIERE - timedelta(days=7))
     assert await store.deliveries.counts() == {"pending": 4, "sending": 1}
     assert await store.deliveries.counts(REF) == {"pending": 3, "sending": 1}
-    assert await store.deliveries.counts("nothing/1/here") == {}
+    assert await store.deliveries.counts(PackEventRef("nothing", 1, "here")) == {}
 
 
 async def test_rows_are_unique_and_follow_their_subscription(store: Store) -> None:
@@ -507,13 +508,13 @@ async def test_rows_are_unique_and_follow_their_subscription(store: Store) -> No
         await store.db.conn.execute(
             "INSERT INTO deliveries (guild_id, event_ref, milestone, due_at, channel_id, nonce) "
             "VALUES (1, ?, '0', '2023-08-03T07:00:00+00:00', 10, 'x')",
-            (REF,),
+            (str(REF),),
         )
     with pytest.raises(sqlite3.IntegrityError):  # no subscription
         await store.db.conn.execute(
             "INSERT INTO deliveries (guild_id, event_ref, milestone, due_at, channel_id, nonce) "
             "VALUES (9, ?, '0', '2023-08-03T07:00:00+00:00', 10, 'x')",
-            (REF,),
+            (str(REF),),
         )
     await store.db.conn.execute("DELETE FROM subscriptions WHERE guild_id = 1")
     assert await store.deliveries.counts() == {}

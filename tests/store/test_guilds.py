@@ -7,24 +7,25 @@ import pytest
 
 from bot.reminders.milestones import milestone_from_code
 from bot.store import PlannedDelivery, Store, Subscription
+from bot.store.countdown_models import EventRef, PackEventRef
 from tests.store.conftest import CLOCK_START
 
 NOW = CLOCK_START
 LATER = NOW + timedelta(hours=1)
-REF = "heartstopper/2/premiere"
-OTHER = "heartstopper/2/trailer"
+REF = PackEventRef("heartstopper", 2, "premiere")
+OTHER = PackEventRef("heartstopper", 2, "trailer")
 PREMIERE = datetime(2023, 8, 3, 7, 0, tzinfo=UTC)
 
 
 async def subscribe(
-    store: Store, guild: int = 1, ref: str = REF, *, channel: int = 10, role: int | None = 20
+    store: Store, guild: int = 1, ref: EventRef = REF, *, channel: int = 10, role: int | None = 20
 ) -> Subscription:
     return await store.guilds.subscribe(
         guild, ref, channel_id=channel, role_id=role, milestones="7d,1d,0", now=NOW
     )
 
 
-async def plan(store: Store, guild: int = 1, ref: str = REF, channel: int = 10) -> None:
+async def plan(store: Store, guild: int = 1, ref: EventRef = REF, channel: int = 10) -> None:
     wanted = [
         PlannedDelivery(milestone_from_code("7d"), PREMIERE - timedelta(days=7)),
         PlannedDelivery(milestone_from_code("1d"), PREMIERE - timedelta(days=1)),
@@ -256,7 +257,7 @@ async def test_paused_for_lists_guilds_paused_for_that_reason(tmp_path: Path) ->
         for guild in (1, 2, 3):
             await store.guilds.subscribe(
                 guild,
-                "heartstopper/2/premiere",
+                REF,
                 channel_id=9,
                 role_id=None,
                 milestones="1d",
