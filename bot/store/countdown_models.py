@@ -14,10 +14,8 @@ from bot.reminders.milestones import PostMilestone
 SubscriptionStatus = Literal["active", "paused", "stopped"]
 # What became of a countdown's target: Discord's four event statuses, and "deleted".
 TargetState = Literal["scheduled", "active", "completed", "cancelled", "deleted"]
-DeliveryStatus = Literal[
-    "pending", "sending", "sent", "skipped_stale", "skipped_superseded", "cancelled", "failed"
-]
 SkipStatus = Literal["skipped_stale", "skipped_superseded"]
+DeliveryStatus = Literal["pending", "sending", "sent", "cancelled", "failed"] | SkipStatus
 SETTLED: tuple[DeliveryStatus, ...] = (
     "sent",
     "skipped_stale",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
+from typing import cast, get_args
 
 import aiosqlite
 
@@ -35,7 +35,7 @@ from bot.store.guilds import shard_clause
 
 UNWANTED_DETAIL = "no longer scheduled"
 MOVED_PAST_DETAIL = "the event moved, and this post's time had already passed"
-SKIP_STATUSES: frozenset[str] = frozenset({"skipped_stale", "skipped_superseded"})
+SKIP_STATUSES: frozenset[str] = frozenset(get_args(SkipStatus))
 DELIVERY_COLS = """guild_id, event_ref, milestone, due_at, status, channel_id, role_id, nonce,
     message_id, attempts, claimed_at, settled_at, detail, tried_due_at"""
 ACTIVE_JOIN = """deliveries d JOIN subscriptions s
