@@ -115,7 +115,7 @@ def _per_shard(db: Path, shards: int) -> list[dict[str, Any]]:
         rows = conn.execute(
             "SELECT (guild_id >> 22) % ?, count(*), min(message_id >> 22), max(message_id >> 22)"
             " FROM deliveries WHERE event_ref = ? AND message_id IS NOT NULL GROUP BY 1",
-            (shards, EVENT),
+            (shards, str(EVENT)),
         ).fetchall()
     first = min((row[2] for row in rows), default=0)
     return [

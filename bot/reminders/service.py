@@ -15,7 +15,7 @@ import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 import aiohttp
@@ -672,7 +672,7 @@ class ReminderService:
     def _look_again_when_held(self) -> None:
         """Sweep again when the gate re-checks a held fan-out, not only at the 30 s sweep."""
         if self.scheduler.running:
-            again = datetime.now(UTC) + timedelta(seconds=HOLD_RECHECK_SECONDS)
+            again = self.bot.clock.real_in(HOLD_RECHECK_SECONDS)
             self.scheduler.add_job(
                 self.sweep, DateTrigger(run_date=again), id="held", replace_existing=True
             )
