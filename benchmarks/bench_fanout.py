@@ -32,9 +32,10 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.endpoints import point_discord_at, silence_voice_warnings
 from bot.store import Store
+from bot.store.countdown_models import PackEventRef
 
 PREMIERE = datetime(2023, 8, 3, 7, tzinfo=UTC)
-EVENT = "heartstopper/2/premiere"
+EVENT = PackEventRef("heartstopper", 2, "premiere")
 SHARD_SIZE = 2500
 
 
@@ -114,7 +115,7 @@ def _per_shard(db: Path, shards: int) -> list[dict[str, Any]]:
         rows = conn.execute(
             "SELECT (guild_id >> 22) % ?, count(*), min(message_id >> 22), max(message_id >> 22)"
             " FROM deliveries WHERE event_ref = ? AND message_id IS NOT NULL GROUP BY 1",
-            (shards, EVENT),
+            (shards, str(EVENT)),
         ).fetchall()
     first = min((row[2] for row in rows), default=0)
     return [

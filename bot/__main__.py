@@ -25,6 +25,7 @@ from bot.clock import Clock
 from bot.config import Settings, SettingsError, locate_env_file
 from bot.endpoints import point_discord_at, silence_voice_warnings
 from bot.logs import configure_logging
+from bot.moments import MomentError, parse_moment
 from bot.status import healthy, status_json, status_text
 from bot.store import Pack, PackError, RemovedPack, Store, StoreError
 from bot.store.db import backup_database, human_size
@@ -364,12 +365,9 @@ def cmd_local(settings: Settings, args: argparse.Namespace) -> int:
 
 def _moment(text: str) -> datetime:
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date and time") from None
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} needs a time zone, e.g. 2023-07-03T07:00Z")
-    return moment
+        return parse_moment(text)
+    except MomentError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} {exc}") from None
 
 
 def _speed(text: str) -> float:

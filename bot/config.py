@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 
 from bot.logs import LOG_FORMATS
+from bot.moments import MomentError, parse_moment
 
 DEFAULT_DB = Path("data/fanbot.sqlite3")
 DEFAULT_CONTENT_DIR = Path("data/content")
@@ -54,14 +55,9 @@ class Secret:
 
 def _parse_datetime(name: str, raw: str) -> datetime:
     try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise SettingsError(
-            f"{name}={raw!r} is not a date and time; use ISO 8601 such as 2023-07-03T07:00Z"
-        ) from None
-    if moment.tzinfo is None:
-        raise SettingsError(f"{name}={raw!r} has no time zone; add one, e.g. 2023-07-03T07:00Z")
-    return moment
+        return parse_moment(raw)
+    except MomentError as exc:
+        raise SettingsError(f"{name}={raw!r} {exc}") from None
 
 
 def _parse_float(name: str, raw: str, *, minimum: float) -> float:

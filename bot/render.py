@@ -26,7 +26,7 @@ from bot.content.records import (
     Source,
     Storyline,
 )
-from bot.reminders.milestones import DEFAULT_DAILY_DAYS, headline
+from bot.reminders.milestones import AT_START, DEFAULT_DAILY_DAYS, PostMilestone
 from bot.store.countdown_models import Delivery, Subscription, Target
 
 COLOUR = discord.Colour(0xE8A33D)
@@ -310,7 +310,7 @@ def target_name(target: Target) -> str:
     return escape_markdown(cut(target.name, 100)) if target.is_server_event else target.name
 
 
-def reminder(target: Target, milestone: str, due_at: datetime) -> discord.Embed:
+def reminder(target: Target, milestone: PostMilestone, due_at: datetime) -> discord.Embed:
     """A countdown post: the milestone, what it counts down to, when and where.
 
     The embed carries its due time as its timestamp, which also lets the bot recognise
@@ -320,15 +320,15 @@ def reminder(target: Target, milestone: str, due_at: datetime) -> discord.Embed:
     where = f" {target.where}" if target.where else ""
     if target.starts_at is None:
         text = f"{name} arrives{where} soon."
-    elif milestone == "0" and target.is_server_event:
+    elif milestone == AT_START and target.is_server_event:
         text = f"{name} is starting now{where}! Come along."
-    elif milestone == "0":
+    elif milestone == AT_START:
         text = f"{name} is out now{where}! Enjoy, and no spoilers for the others."
     else:
         when = f"{timestamp(target.starts_at, 'F')} ({timestamp(target.starts_at, 'R')})"
         verb = "starts" if target.is_server_event else "arrives"
         text = f"{name} {verb}{where} {when}."
-    embed = _embed(headline(milestone), text, url=target.url)
+    embed = _embed(milestone.headline, text, url=target.url)
     embed.timestamp = due_at
     if target.is_server_event and target.description:
         _add_field(embed, "Details", cut(target.description, 300))
@@ -409,7 +409,7 @@ def countdown_status(
         upcoming_text = "Nothing left to post."
     elif upcoming:
         upcoming_text = "\n".join(
-            f"• {headline(r.milestone)} {timestamp(r.due_at, 'F')} ({timestamp(r.due_at, 'R')})"
+            f"• {r.milestone.headline} {timestamp(r.due_at, 'F')} ({timestamp(r.due_at, 'R')})"
             for r in upcoming
         )
     else:
@@ -419,7 +419,7 @@ def countdown_status(
         _add_field(
             embed,
             "Last posts",
-            "\n".join(f"• {headline(r.milestone)}: {_delivery_outcome(r)}" for r in recent),
+            "\n".join(f"• {r.milestone.headline}: {_delivery_outcome(r)}" for r in recent),
         )
     if target.starts_at is not None:
         _footer(embed, f"{target.title}: {utc_text(target.starts_at)}")
@@ -430,6 +430,12 @@ def utc_text(moment: datetime) -> str:
     """A moment in UTC, written the same on every platform: "Thursday 3 August 2023, 07:00 UTC"."""
     utc = moment.astimezone(UTC)
     return f"{utc:%A} {utc.day} {utc:%B %Y, %H:%M} UTC"
+
+
+def short_utc_text(moment: datetime) -> str:
+    """A moment in UTC, short, the same on every platform: "4 Dec 2026, 19:00 UTC"."""
+    utc = moment.astimezone(UTC)
+    return f"{utc.day} {utc:%b %Y, %H:%M} UTC"
 
 
 def about(version: str, packs: Sequence[PackInfo], seasons: Sequence[Season]) -> discord.Embed:

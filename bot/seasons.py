@@ -18,18 +18,14 @@ if TYPE_CHECKING:
 SHOW_DESCRIPTION = "Which show and season (default: the current season)"
 
 
-def _bot(interaction: discord.Interaction) -> FanBot:
-    return interaction.client  # type: ignore[return-value]
-
-
 async def season_for(
-    interaction: discord.Interaction, choice: str | None, *, upcoming_first: bool = False
+    interaction: discord.Interaction[FanBot], choice: str | None, *, upcoming_first: bool = False
 ) -> Season:
     """The season an interaction asks about: its `show` value, or the current season.
 
     `upcoming_first`: without a `show`, the season whose premiere comes next, if any.
     """
-    bot = _bot(interaction)
+    bot = interaction.client
     content = bot.store.content
     season = None
     if choice:
@@ -43,9 +39,9 @@ async def season_for(
     return season
 
 
-async def season_or_default(interaction: discord.Interaction) -> Season | None:
+async def season_or_default(interaction: discord.Interaction[FanBot]) -> Season | None:
     """For autocomplete: the season named in the options typed so far, or the default."""
-    content = _bot(interaction).store.content
+    content = interaction.client.store.content
     choice = getattr(interaction.namespace, "show", None)
     if isinstance(choice, str) and choice:
         return await content.season_by_choice(choice)
@@ -53,7 +49,7 @@ async def season_or_default(interaction: discord.Interaction) -> Season | None:
 
 
 async def choices_in_season(
-    interaction: discord.Interaction,
+    interaction: discord.Interaction[FanBot],
     current: str,
     search: Callable[[int, str], Awaitable[list[Choice]]],
 ) -> list[app_commands.Choice[str]]:
@@ -67,8 +63,8 @@ async def choices_in_season(
 
 
 async def show_autocomplete(
-    interaction: discord.Interaction, current: str
+    interaction: discord.Interaction[FanBot], current: str
 ) -> list[app_commands.Choice[str]]:
     """Offer the loaded shows and seasons matching what the user typed."""
-    choices = await _bot(interaction).store.content.season_choices(current)
+    choices = await interaction.client.store.content.season_choices(current)
     return [app_commands.Choice(name=c.name, value=c.value) for c in choices]

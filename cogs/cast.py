@@ -48,7 +48,8 @@ class CastPageButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Show the page this button points to, in place."""
-        bot: FanBot = interaction.client  # type: ignore[assignment]
+        bot = interaction.client  # discord.py types an item's click for any client
+        assert isinstance(bot, FanBot)  # and only FanBot adds this item
         seasons = {s.id: s for s in await bot.store.content.seasons()}
         season = seasons.get(self.season_id)
         if season is None:
@@ -96,7 +97,7 @@ class Cast(commands.Cog):
     @app_commands.autocomplete(show=show_autocomplete)
     async def cast(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[FanBot],
         filter: Literal["all", "returning", "new"] = "all",  # noqa: A002 - the option's name
         show: str | None = None,
     ) -> None:
@@ -111,7 +112,7 @@ class Cast(commands.Cog):
     @app_commands.autocomplete(show=show_autocomplete)
     async def character(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[FanBot],
         name: app_commands.Range[str, 1, 100],
         show: str | None = None,
     ) -> None:
@@ -128,7 +129,7 @@ class Cast(commands.Cog):
 
     @character.autocomplete("name")
     async def character_name(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: discord.Interaction[FanBot], current: str
     ) -> list[app_commands.Choice[str]]:
         """Characters whose name (or actor) matches what the user typed."""
         return await choices_in_season(
@@ -140,7 +141,7 @@ class Cast(commands.Cog):
     @app_commands.autocomplete(show=show_autocomplete)
     async def actor(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[FanBot],
         name: app_commands.Range[str, 1, 100],
         show: str | None = None,
     ) -> None:
@@ -155,7 +156,7 @@ class Cast(commands.Cog):
 
     @actor.autocomplete("name")
     async def actor_name(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: discord.Interaction[FanBot], current: str
     ) -> list[app_commands.Choice[str]]:
         """Actors whose name (or character) matches what the user typed."""
         return await choices_in_season(interaction, current, self.bot.store.content.person_choices)

@@ -25,10 +25,10 @@ from bot.reminders.milestones import (
     canonical,
     read_milestones,
 )
-from bot.reminders.picking import MAX_AHEAD, EventPicker, Picked
+from bot.reminders.picking import MAX_AHEAD, EventPicker, Picked, read_event_option
 from bot.reminders.planner import DailyError, parse_daily_time, parse_zone
 from bot.reminders.targets import target_for
-from bot.store.countdown_models import Subscription, Target
+from bot.store.countdown_models import EventRef, Subscription, Target
 from bot.store.text import fold
 
 log = logging.getLogger(__name__)
@@ -75,16 +75,17 @@ class Countdown(commands.GroupCog, group_name="countdown"):
             raise UserFacingError(
                 "This server has no countdown yet. Start one with `/countdown setup`."
             )
-        if value:
+        wanted = read_event_option(value)
+        if value is not None and wanted is not None:
             typed = fold(value)
             for subscription in mine:  # a countdown's own reference (from autocomplete)
                 target = await target_for(self.bot.store, guild.id, subscription.event_ref)
-                if subscription.event_ref == value.strip() or (
+                if subscription.event_ref == wanted or (
                     target is not None and fold(target.name) == typed
                 ):  # or its event's name, even if the event is gone
                     return subscription
-            picked = await self.picker.pick(guild, value, self.bot.clock.now())
-            found = await guilds.get(guild.id, str(picked.target.ref))
+            picked = await self.picker.pick(guild, wanted, self.bot.clock.now())
+            found = await guilds.get(guild.id, picked.target.ref)
             if found is None:
                 raise UserFacingError(
                     f"There is no countdown to {render.target_name(picked.target)} here. "
@@ -244,7 +245,7 @@ class Countdown(commands.GroupCog, group_name="countdown"):
             return []
         now = self.bot.clock.now()
         choices: list[app_commands.Choice[str]] = []
-        seen: set[str] = set()
+        seen: set[EventRef] = set()
         command = interaction.command
         if command is not None and command.name != "setup":
             needle = current.strip().casefold()
@@ -253,11 +254,12 @@ class Countdown(commands.GroupCog, group_name="countdown"):
                 if target is None or needle not in target.name.casefold():
                     continue
                 label = self.picker.label(Picked(target))
-                choices.append(app_commands.Choice(name=label, value=subscription.event_ref))
+                value = str(subscription.event_ref)
+                choices.append(app_commands.Choice(name=label, value=value))
                 seen.add(subscription.event_ref)
         for picked in await self.picker.choices(guild, current, now):
             value = str(picked.target.ref)
-            if value not in seen and len(value) <= 100:
+            if picked.target.ref not in seen and len(value) <= 100:
                 choices.append(app_commands.Choice(name=self.picker.label(picked), value=value))
         return choices[:25]
 
@@ -285,10 +287,10 @@ class Countdown(commands.GroupCog, group_name="countdown"):
         # Picking a server event asks Discord for it: answer "thinking" first (3 s limit).
         await interaction.response.defer(ephemeral=True, thinking=True)
         now = self.bot.clock.now()
-        picked = await self.picker.pick(guild, event, now)
+        picked = await self.picker.pick(guild, read_event_option(event), now)
         self._check_target(guild, picked, now)
         target = picked.target
-        ref = str(target.ref)
+        ref = target.ref
         guilds = self.bot.store.guilds
         before = await guilds.get(guild.id, ref)
         starting = before is None or before.status == "stopped"
@@ -332,7 +334,7 @@ class Countdown(commands.GroupCog, group_name="countdown"):
         await self.bot.reminders.reschedule()
         problem = await self._ensure_server_event(guild, subscription, picked)
         subscription = await guilds.get(guild.id, ref) or subscription
-        past = [p.milestone for p in planned if p.due_at <= now and not p.late_ok]
+        past = [str(p.milestone) for p in planned if p.due_at <= now and not p.late_ok]
         notes = self._setup_notes(before, subscription, past, repeats)
         if problem:
             notes.append(problem)

@@ -17,7 +17,7 @@ class Meta(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="about")
-    async def about(self, interaction: discord.Interaction) -> None:
+    async def about(self, interaction: discord.Interaction[FanBot]) -> None:
         """What this bot is, the shows it knows and its sources."""
         content = self.bot.store.content
         embed = render.about(__version__, await content.packs(), await content.seasons())

@@ -29,7 +29,7 @@ class Plot(commands.Cog):
     @app_commands.autocomplete(show=show_autocomplete)
     async def plot(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[FanBot],
         storyline: app_commands.Range[str, 1, 100] | None = None,
         show: str | None = None,
     ) -> None:
@@ -50,7 +50,7 @@ class Plot(commands.Cog):
 
     @plot.autocomplete("storyline")
     async def storyline_name(
-        self, interaction: discord.Interaction, current: str
+        self, interaction: discord.Interaction[FanBot], current: str
     ) -> list[app_commands.Choice[str]]:
         """Storylines whose title matches what the user typed."""
         return await choices_in_season(
@@ -60,7 +60,9 @@ class Plot(commands.Cog):
     @app_commands.command(name="premiere")
     @app_commands.describe(show=SHOW_DESCRIPTION)
     @app_commands.autocomplete(show=show_autocomplete)
-    async def premiere(self, interaction: discord.Interaction, show: str | None = None) -> None:
+    async def premiere(
+        self, interaction: discord.Interaction[FanBot], show: str | None = None
+    ) -> None:
         """When the season arrives, in your own time zone, and how long to go."""
         season = await season_for(interaction, show, upcoming_first=True)
         event = await self.bot.store.content.premiere(season.id)
@@ -70,7 +72,9 @@ class Plot(commands.Cog):
     @app_commands.command(name="trailer")
     @app_commands.describe(show=SHOW_DESCRIPTION)
     @app_commands.autocomplete(show=show_autocomplete)
-    async def trailer(self, interaction: discord.Interaction, show: str | None = None) -> None:
+    async def trailer(
+        self, interaction: discord.Interaction[FanBot], show: str | None = None
+    ) -> None:
         """The trailer, the first look and the first scene, with links."""
         season = await season_for(interaction, show)
         events = await self.bot.store.content.events(season.id, SHOWCASE_KINDS)

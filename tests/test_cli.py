@@ -13,6 +13,7 @@ import pytest
 
 from bot.emulator import DemoWorld, Emulator
 from bot.store import Store
+from bot.store.countdown_models import PackEventRef
 from tests.cogs.helpers import visible_text
 from tests.conftest import BUNDLED_CONTENT, REPO
 
@@ -150,7 +151,7 @@ async def test_remove_takes_a_pack_out_once_its_file_is_gone(tmp_path: Path) -> 
     code, _, _ = await fanbot(tmp_path, "import", str(PACK), FANBOT_CONTENT_DIR=str(elsewhere))
     assert code == 0
     store = await Store.open(tmp_path / "fanbot.sqlite3")
-    ref, now = "heartstopper/2/premiere", datetime(2023, 7, 1, tzinfo=UTC)
+    ref, now = PackEventRef("heartstopper", 2, "premiere"), datetime(2023, 7, 1, tzinfo=UTC)
     await store.guilds.subscribe(1, ref, channel_id=10, role_id=None, milestones="0", now=now)
     await store.close()
     code, out, err = await fanbot(

@@ -12,11 +12,12 @@ from pathlib import Path
 from bot.emulator import Emulator
 from bot.emulator.crowd import add_crowd, shard_of
 from bot.store import Store
+from bot.store.countdown_models import PackEventRef
 from tests.conftest import BUNDLED_CONTENT, REPO
 from tests.test_cli import cli_env
 
 PREMIERE = datetime(2023, 8, 3, 7, tzinfo=UTC)
-EVENT = "heartstopper/2/premiere"
+EVENT = PackEventRef("heartstopper", 2, "premiere")
 GUILDS = 40
 SHARDS = 2
 POSTED = re.compile(r"posted 0 for heartstopper/2/premiere in guild (\d+)")

@@ -6,9 +6,12 @@ moment itself. The canonical form is sorted from the earliest reminder to the ev
 
 Grace windows (how late a missed reminder may still be posted, e.g. after the bot was
 offline): a tenth of the milestone's lead time, at least 15 minutes and at most 12 hours;
-the premiere moment itself (``0``) has one hour. Past its window a reminder is recorded as
-``skipped_stale``; when several of an event's reminders are overdue, only the latest is
-posted and the rest are recorded as ``skipped_superseded``.
+the premiere moment itself (``0``) has one hour, a daily post two hours. Past its window a
+reminder is recorded as ``skipped_stale``; when several of an event's reminders are overdue,
+only the latest is posted and the rest are recorded as ``skipped_superseded``.
+
+An outbox row posts a `Milestone` or a `DailyPost`; the row stores it as its code ("7d",
+"0", "daily:9"), written by `str()` and read back by `milestone_from_code`.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from datetime import timedelta
 DEFAULT_MILESTONES = "30d,14d,7d,3d,1d,1h,0"
 MAX_MILESTONES = 12
 MAX_LEAD = timedelta(days=365)
-DAILY_PREFIX = "daily:"
+_DAILY_PREFIX = "daily:"
 DEFAULT_DAILY_DAYS = 14
 MAX_DAILY_DAYS = 60
 
@@ -64,12 +67,15 @@ class Milestone:
     lead: timedelta
     code: str
 
+    def __str__(self) -> str:
+        return self.code
+
     @classmethod
     def parse(cls, token: str) -> Milestone:
         """One milestone such as "7d", "36h" or "0"."""
         text = token.strip().lower()
         if text in {"0", "0m", "0h", "0d", "0w", "now"}:
-            return cls(timedelta(0), "0")
+            return AT_START
         match = _TOKEN.fullmatch(text)
         if match is None:
             raise MilestoneError(
@@ -101,6 +107,44 @@ class Milestone:
         word = _NUMBER_WORDS.get(count, str(count))
         plural = "" if count == 1 else "s"
         return f"{word} {_UNIT_WORDS[unit]}{plural} to go!"
+
+
+AT_START = Milestone(timedelta(0), "0")  # the "it's here" post, at the event's moment
+
+
+@dataclass(frozen=True, slots=True)
+class DailyPost:
+    """The daily "N days to go" post, `days_left` calendar days before the event's day."""
+
+    days_left: int
+
+    def __str__(self) -> str:
+        return f"{_DAILY_PREFIX}{self.days_left}"
+
+    @property
+    def grace(self) -> timedelta:
+        """How late this post may still go out."""
+        return timedelta(hours=2)
+
+    @property
+    def headline(self) -> str:
+        """The post's headline: "9 days to go!", "Tomorrow!", "It's premiere day!"."""
+        if self.days_left <= 0:
+            return "It's premiere day!"
+        if self.days_left == 1:
+            return "Tomorrow!"
+        return f"{self.days_left} days to go!"
+
+
+# What one outbox row posts.
+PostMilestone = Milestone | DailyPost
+
+
+def milestone_from_code(code: str) -> PostMilestone:
+    """A row's stored code ("7d", "0", "daily:9") back as what it posts."""
+    if code.startswith(_DAILY_PREFIX):
+        return DailyPost(int(code.removeprefix(_DAILY_PREFIX)))
+    return Milestone.parse(code)
 
 
 def parse_milestones(text: str | None) -> list[Milestone]:
@@ -138,22 +182,3 @@ def read_milestones(text: str | None) -> tuple[list[Milestone], list[str]]:
 def canonical(milestones: list[Milestone]) -> str:
     """The stored form: "30d,7d,1d,1h,0"."""
     return ",".join(m.code for m in sorted(milestones, reverse=True))
-
-
-def headline(code: str) -> str:
-    """The headline of a stored milestone code, daily posts included."""
-    if code.startswith(DAILY_PREFIX):
-        days = int(code.removeprefix(DAILY_PREFIX))
-        if days <= 0:
-            return "It's premiere day!"
-        if days == 1:
-            return "Tomorrow!"
-        return f"{days} days to go!"
-    return Milestone.parse(code).headline
-
-
-def grace_for(code: str) -> timedelta:
-    """The grace window of a stored milestone code (daily posts: two hours)."""
-    if code.startswith(DAILY_PREFIX):
-        return timedelta(hours=2)
-    return Milestone.parse(code).grace

@@ -9,7 +9,7 @@ Left out, it means the next upcoming event the bot knows for the server.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -19,7 +19,7 @@ from bot.content.records import Event, Season
 from bot.errors import UserFacingError
 from bot.reminders.targets import pack_ref, pack_target, server_event_record, server_target
 from bot.store.countdown_models import (
-    PackEventRef,
+    EventRef,
     ServerEvent,
     ServerEventRef,
     Target,
@@ -50,9 +50,14 @@ class Picked:
     record: ServerEvent | None = None  # a server event as Discord gave it just now
 
 
-def _when(moment: datetime) -> str:
-    utc = moment.astimezone(UTC)
-    return f"{utc.day} {utc:%b %Y, %H:%M} UTC"
+def read_event_option(value: str | None) -> EventRef | str | None:
+    """The `event` option as given: a choice's reference, else a name; None if left out."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return parse_event_ref(value.strip())
+    except ValueError:
+        return value
 
 
 class EventPicker:
@@ -104,24 +109,24 @@ class EventPicker:
         """A choice's name: "Watch party · 4 Dec 2026, 19:00 UTC"."""
         target = picked.target
         name = target.name if target.is_server_event else f"{target.name}: {target.title}"
-        when = f" · {_when(target.starts_at)}" if target.starts_at else ""
+        when = f" · {render.short_utc_text(target.starts_at)}" if target.starts_at else ""
         return render.cut(name, 100 - len(when)) + when
 
-    async def pick(self, guild: discord.Guild, value: str | None, now: datetime) -> Picked:
-        """The event an admin means; a clear `UserFacingError` if none."""
-        if value is None or not value.strip():
+    async def pick(
+        self, guild: discord.Guild, wanted: EventRef | str | None, now: datetime
+    ) -> Picked:
+        """The event an admin means (see `read_event_option`); a clear `UserFacingError` if none."""
+        if wanted is None:
             upcoming = await self.upcoming(guild, now)
             if not upcoming:
                 raise UserFacingError(NOTHING_UPCOMING)
             earliest = min(upcoming, key=lambda p: p.target.starts_at or now)
             return await self._fresh(guild, earliest, now)
-        try:
-            ref = parse_event_ref(value.strip())
-        except ValueError:
-            return await self._by_name(guild, value, now)
-        if isinstance(ref, ServerEventRef):
-            return await self._server_event(guild, ref.event_id, now)
-        return await self._pack_event(ref, value)
+        if isinstance(wanted, str):
+            return await self._by_name(guild, wanted, now)
+        if isinstance(wanted, ServerEventRef):
+            return await self._server_event(guild, wanted.event_id, now)
+        return await self._pack_event(wanted)
 
     async def _fresh(self, guild: discord.Guild, picked: Picked, now: datetime) -> Picked:
         if isinstance(picked.target.ref, ServerEventRef):
@@ -132,7 +137,7 @@ class EventPicker:
         """A server event as Discord has it now (it may have changed since autocomplete)."""
         linked = await self.bot.store.guilds.linked_events(guild.id)
         if event_id in linked:  # the event the bot made for a pack countdown: that countdown
-            return await self._pack_event(parse_event_ref(linked[event_id]), linked[event_id])
+            return await self._pack_event(linked[event_id])
         try:
             event = await guild.fetch_scheduled_event(event_id, with_counts=True)
         except discord.NotFound:
@@ -145,12 +150,12 @@ class EventPicker:
         record = server_event_record(event, now, counted=True)
         return Picked(server_target(record), record=record)
 
-    async def _pack_event(self, ref: PackEventRef | ServerEventRef, typed: str) -> Picked:
+    async def _pack_event(self, ref: EventRef) -> Picked:
         for season, event in await self.pack_events():
             if pack_ref(season, event) == ref:
                 return Picked(pack_target(season, event), season, event)
         raise UserFacingError(
-            f"I don't know the event “{render.echo(typed)}”. Pick one from the list."
+            f"I don't know the event “{render.echo(str(ref))}”. Pick one from the list."
         )
 
     async def _by_name(self, guild: discord.Guild, typed: str, now: datetime) -> Picked:

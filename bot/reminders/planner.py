@@ -20,12 +20,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.reminders.milestones import (
-    DAILY_PREFIX,
-    DEFAULT_DAILY_DAYS,
-    Milestone,
-    parse_milestones,
-)
+from bot.reminders.milestones import DEFAULT_DAILY_DAYS, DailyPost, Milestone, parse_milestones
 from bot.store.countdown_models import PlannedDelivery, Subscription
 
 
@@ -56,10 +51,10 @@ def parse_zone(name: str) -> ZoneInfo:
 
 def daily_times(
     starts_at: datetime, time_text: str, zone_name: str, days: int
-) -> list[tuple[str, datetime]]:
-    """(code, due time) of each daily post: the last `days` days before the event's day.
+) -> list[tuple[DailyPost, datetime]]:
+    """Each daily post and its due time: the last `days` days before the event's day.
 
-    The code counts the calendar days left in the guild's zone ("daily:9"), so each
+    A post counts the calendar days left in the guild's zone ("daily:9"), so each
     "N days to go" is posted once even if the event moves. The event's own day has a post
     ("daily:0") only when the daily time comes before the event. A time that a clock
     change skips (02:30 on a spring-forward night) is read with the offset before the
@@ -69,12 +64,12 @@ def daily_times(
     hour, minute = parse_daily_time(time_text)
     zone = parse_zone(zone_name)
     event_day = starts_at.astimezone(zone).date()
-    moments: list[tuple[str, datetime]] = []
+    moments: list[tuple[DailyPost, datetime]] = []
     for days_left in range(days, -1, -1):
         local = datetime.combine(event_day - timedelta(days=days_left), time(hour, minute), zone)
         due = local.astimezone(UTC)
         if due < starts_at:
-            moments.append((f"{DAILY_PREFIX}{days_left}", due))
+            moments.append((DailyPost(days_left), due))
     return moments
 
 
@@ -98,9 +93,9 @@ def wanted(
         return [_milestone_post(m, starts_at, started) for m in milestones]
     zone = parse_zone(subscription.daily_timezone)
     days = subscription.daily_days or DEFAULT_DAILY_DAYS
-    daily: dict[date, tuple[str, datetime]] = {
-        due.astimezone(zone).date(): (code, due)
-        for code, due in daily_times(starts_at, subscription.daily_time, zone.key, days)
+    daily: dict[date, tuple[DailyPost, datetime]] = {
+        due.astimezone(zone).date(): (post, due)
+        for post, due in daily_times(starts_at, subscription.daily_time, zone.key, days)
     }
     event_day = starts_at.astimezone(zone).date()
     planned: list[PlannedDelivery] = []
@@ -110,14 +105,14 @@ def wanted(
         if _whole_days(milestone):  # "7d" means seven calendar days before, in words
             slot = daily.pop(event_day - timedelta(days=milestone.lead.days), None)
             if slot is not None and not (slot[1] <= now < post.due_at):
-                planned.append(PlannedDelivery(milestone.code, slot[1]))
+                planned.append(PlannedDelivery(milestone, slot[1]))
                 continue
         daily.pop(own_day, None)
         planned.append(post)
-    planned.extend(PlannedDelivery(code, due) for code, due in daily.values())
+    planned.extend(PlannedDelivery(post, due) for post, due in daily.values())
     return planned
 
 
 def _milestone_post(milestone: Milestone, starts_at: datetime, started: bool) -> PlannedDelivery:
     late_ok = started and milestone.lead == timedelta(0)
-    return PlannedDelivery(milestone.code, starts_at - milestone.lead, late_ok=late_ok)
+    return PlannedDelivery(milestone, starts_at - milestone.lead, late_ok=late_ok)

@@ -15,7 +15,7 @@ import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 import aiohttp
@@ -27,12 +27,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot import render
 from bot.limits import HOLD_RECHECK_SECONDS
 from bot.reminders.fanout import Slot, fan_out
-from bot.reminders.milestones import grace_for, headline
 from bot.reminders.planner import wanted
 from bot.reminders.targets import server_event_record, target_for
 from bot.store.countdown_models import (
     Delivery,
     DeliveryKey,
+    EventRef,
     PlannedDelivery,
     ServerEvent,
     ServerEventRef,
@@ -98,7 +98,7 @@ def decide(
     `tolerance` is added to every grace window for the scheduler's own jitter (it matters
     only on a fast virtual clock).
     """
-    streams: dict[tuple[int, str], list[Delivery]] = defaultdict(list)
+    streams: dict[tuple[int, EventRef], list[Delivery]] = defaultdict(list)
     for row in claimed:
         streams[(row.guild_id, row.event_ref)].append(row)
     decisions: list[Decision] = []
@@ -110,10 +110,9 @@ def decide(
                 Decision(row, False, "skipped_superseded", f"superseded by {latest.milestone}")
             )
         late = now - latest.due_at
-        if late > grace_for(latest.milestone) + tolerance:
-            detail = (
-                f"{_duration(late)} late, past its {_duration(grace_for(latest.milestone))} grace"
-            )
+        grace = latest.milestone.grace
+        if late > grace + tolerance:
+            detail = f"{_duration(late)} late, past its {_duration(grace)} grace"
             decisions.append(Decision(latest, False, "skipped_stale", detail))
         else:
             decisions.append(Decision(latest, True))
@@ -130,7 +129,7 @@ def _duration(delta: timedelta) -> str:
 
 def _log_batch(claimed: Sequence[Delivery], outcomes: Counter[Outcome], seconds: float) -> None:
     """One INFO line per dispatch batch: which milestones, what became of them, how long."""
-    pairs = sorted({(row.event_ref, row.milestone) for row in claimed})
+    pairs = sorted({(str(row.event_ref), str(row.milestone)) for row in claimed})
     named = ", ".join(f"{ref} {milestone}" for ref, milestone in pairs[:SUMMARY_NAMES])
     if len(pairs) > SUMMARY_NAMES:
         named += f" and {len(pairs) - SUMMARY_NAMES} more"
@@ -221,7 +220,7 @@ class ReminderService:
 
     # ------------------------------------------------------------------ planning
 
-    async def target_for(self, guild_id: int, ref: str) -> Target | None:
+    async def target_for(self, guild_id: int, ref: EventRef) -> Target | None:
         """What a guild's countdown `ref` counts down to, if the bot still knows it."""
         return await target_for(self.bot.store, guild_id, ref)
 
@@ -499,7 +498,7 @@ class ReminderService:
         me = self.bot.user
         if me is None:
             return None
-        title = headline(row.milestone)
+        title = row.milestone.headline
         stamps = {row.due_at, row.tried_due_at}  # its event may have moved since that try
         try:
             async for message in channel.history(limit=HISTORY_LOOKBACK):
@@ -606,7 +605,7 @@ class ReminderService:
         await self._forget_link(guild_id, event_id, now)
         if await self.bot.store.server_events.mark_gone(guild_id, event_id, state, now):
             log.info("server event %s of guild %s is %s", event_id, guild_id, state)
-            await self._replan_event(guild_id, str(ServerEventRef(event_id)))
+            await self._replan_event(guild_id, ServerEventRef(event_id))
 
     async def reconcile(self, guild: discord.Guild) -> None:
         """Bring what the bot knows of the guild's followed events in line with Discord.
@@ -643,7 +642,7 @@ class ReminderService:
         """Record a followed event's new state and re-plan its countdowns if anything moved."""
         if record.state in ("cancelled", "completed"):
             await self._forget_link(record.guild_id, record.event_id, record.updated_at)
-        ref = str(record.ref)
+        ref = record.ref
         if not await self.bot.store.guilds.to_event(ref, record.guild_id):
             return  # no countdown follows it: autocomplete reads discord.py's cache
         before = await self.bot.store.server_events.save(record)
@@ -657,7 +656,7 @@ class ReminderService:
             )
         await self._replan_event(record.guild_id, ref)
 
-    async def _replan_event(self, guild_id: int, ref: str) -> None:
+    async def _replan_event(self, guild_id: int, ref: EventRef) -> None:
         for subscription in await self.bot.store.guilds.to_event(ref, guild_id):
             if subscription.status == "active":
                 await self.plan(subscription)
@@ -673,7 +672,7 @@ class ReminderService:
     def _look_again_when_held(self) -> None:
         """Sweep again when the gate re-checks a held fan-out, not only at the 30 s sweep."""
         if self.scheduler.running:
-            again = datetime.now(UTC) + timedelta(seconds=HOLD_RECHECK_SECONDS)
+            again = self.bot.clock.real_in(HOLD_RECHECK_SECONDS)
             self.scheduler.add_job(
                 self.sweep, DateTrigger(run_date=again), id="held", replace_existing=True
             )

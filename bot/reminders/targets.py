@@ -13,12 +13,12 @@ import discord
 from bot.content.records import Event, Season
 from bot.store import Store
 from bot.store.countdown_models import (
+    EventRef,
     PackEventRef,
     ServerEvent,
     ServerEventRef,
     Target,
     TargetState,
-    parse_event_ref,
 )
 
 STATES: dict[discord.EventStatus, TargetState] = {
@@ -47,7 +47,6 @@ def pack_target(season: Season, event: Event) -> Target:
         description=event.description,
         url=None,
         user_count=None,
-        is_server_event=False,
     )
 
 
@@ -73,7 +72,6 @@ def server_target(event: ServerEvent) -> Target:
         description=event.description,
         url=event.url,
         user_count=event.user_count,
-        is_server_event=True,
     )
 
 
@@ -102,23 +100,16 @@ def server_event_record(
     )
 
 
-async def target_for(store: Store, guild_id: int, ref: str) -> Target | None:
-    """The target a stored or typed reference names in `guild_id`, if the bot knows it.
-
-    None for a malformed reference too: references also arrive typed by admins.
-    """
-    try:
-        parsed = parse_event_ref(ref)
-    except ValueError:
-        return None
-    if isinstance(parsed, ServerEventRef):
-        found = await store.server_events.get(guild_id, parsed.event_id)
+async def target_for(store: Store, guild_id: int, ref: EventRef) -> Target | None:
+    """The target `ref` names in `guild_id`, if the bot knows it."""
+    if isinstance(ref, ServerEventRef):
+        found = await store.server_events.get(guild_id, ref.event_id)
         return server_target(found) if found is not None else None
     content = store.content
-    season = await content.resolve_season(parsed.show_key, parsed.season_number)
-    if season is None or season.show_key != parsed.show_key:
+    season = await content.resolve_season(ref.show_key, ref.season_number)
+    if season is None or season.show_key != ref.show_key:
         return None
     for event in await content.events(season.id):
-        if event.key == parsed.event_key:
+        if event.key == ref.event_key:
             return pack_target(season, event)
     return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.store.countdown_models import to_db_time
+from bot.moments import to_db_time
 from bot.store.db import Database
 
 

@@ -42,8 +42,8 @@ from bot.content.records import (
     Storyline,
     StorylineSummary,
 )
+from bot.moments import to_db_time
 from bot.store import tables
-from bot.store.countdown_models import to_db_time
 from bot.store.text import fold
 
 MAX_CHOICES = 25

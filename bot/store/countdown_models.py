@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal, NamedTuple
+
+from bot.reminders.milestones import PostMilestone
 
 SubscriptionStatus = Literal["active", "paused", "stopped"]
 # What became of a countdown's target: Discord's four event statuses, and "deleted".
 TargetState = Literal["scheduled", "active", "completed", "cancelled", "deleted"]
-DeliveryStatus = Literal[
-    "pending", "sending", "sent", "skipped_stale", "skipped_superseded", "cancelled", "failed"
-]
 SkipStatus = Literal["skipped_stale", "skipped_superseded"]
+DeliveryStatus = Literal["pending", "sending", "sent", "cancelled", "failed"] | SkipStatus
 SETTLED: tuple[DeliveryStatus, ...] = (
     "sent",
     "skipped_stale",
@@ -55,7 +55,7 @@ EventRef = PackEventRef | ServerEventRef
 
 
 def parse_event_ref(text: str) -> EventRef:
-    """Read a stored (or typed) reference back; ValueError if it names no event."""
+    """A reference back from its text (a row, an option's value); ValueError if none."""
     if text.startswith(SERVER_EVENT_PREFIX):
         number = text.removeprefix(SERVER_EVENT_PREFIX)
         if not number.isdigit() or len(number) > 20:
@@ -67,40 +67,23 @@ def parse_event_ref(text: str) -> EventRef:
     return PackEventRef(parts[0], int(parts[1]), parts[2])
 
 
-def delivery_nonce(guild_id: int, event_ref: str, milestone: str) -> str:
+def delivery_nonce(guild_id: int, event_ref: EventRef, milestone: PostMilestone) -> str:
     """The Discord message nonce of one outbox row: the same for every retry of it."""
     digest = hashlib.sha256(f"{guild_id}:{event_ref}:{milestone}".encode()).hexdigest()
     return digest[:NONCE_LENGTH]
-
-
-def utc_seconds(moment: datetime) -> datetime:
-    """`moment` in UTC, to the second; naive datetimes are refused."""
-    if moment.tzinfo is None:
-        raise ValueError(f"naive datetime {moment.isoformat()}: pass an aware one")
-    return moment.astimezone(UTC).replace(microsecond=0)
-
-
-def to_db_time(moment: datetime) -> str:
-    """The stored form of a moment: 'YYYY-MM-DDTHH:MM:SS+00:00'."""
-    return utc_seconds(moment).isoformat()
-
-
-def from_db_time(text: str) -> datetime:
-    """A stored moment back as an aware UTC datetime."""
-    return datetime.fromisoformat(text).astimezone(UTC)
-
-
-def optional_time(text: str | None) -> datetime | None:
-    """`from_db_time` for a column that may be NULL."""
-    return from_db_time(text) if text is not None else None
 
 
 class DeliveryKey(NamedTuple):
     """What names one outbox row."""
 
     guild_id: int
-    event_ref: str
-    milestone: str
+    event_ref: EventRef
+    milestone: PostMilestone
+
+    @property
+    def stored(self) -> tuple[int, str, str]:
+        """The key as the row's columns hold it."""
+        return self.guild_id, str(self.event_ref), str(self.milestone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +91,7 @@ class Subscription:
     """A guild's countdown for one event: where to post, whom to ping, and when."""
 
     guild_id: int
-    event_ref: str  # str(EventRef): "<show>/<season>/<event>" or "server-event:<id>"
+    event_ref: EventRef
     channel_id: int
     role_id: int | None
     milestones: str  # canonical comma list: "30d,7d,1d,1h,0"
@@ -127,8 +110,8 @@ class Delivery:
     """One row of the outbox: one reminder for one guild, and what became of it."""
 
     guild_id: int
-    event_ref: str
-    milestone: str  # "7d", "1h", "0", "daily:2023-07-25"
+    event_ref: EventRef
+    milestone: PostMilestone
     due_at: datetime
     status: DeliveryStatus
     channel_id: int
@@ -155,7 +138,7 @@ class PlannedDelivery:
     time" post at once); otherwise a row whose time a change put in the past is cancelled.
     """
 
-    milestone: str
+    milestone: PostMilestone
     due_at: datetime
     late_ok: bool = False
 
@@ -216,7 +199,11 @@ class Target:
     description: str | None
     url: str | None
     user_count: int | None
-    is_server_event: bool
+
+    @property
+    def is_server_event(self) -> bool:
+        """Whether it is one of the server's own events (a moderator named it)."""
+        return isinstance(self.ref, ServerEventRef)
 
     @property
     def live(self) -> bool:

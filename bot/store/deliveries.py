@@ -11,30 +11,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
+from typing import cast, get_args
 
 import aiosqlite
 
+from bot.moments import from_db_time, optional_time, to_db_time
+from bot.reminders.milestones import PostMilestone, milestone_from_code
 from bot.store.countdown_models import (
     SETTLED,
     Delivery,
     DeliveryKey,
     DeliveryStatus,
+    EventRef,
     PlannedDelivery,
     PlanResult,
     Shards,
     SkipStatus,
     delivery_nonce,
-    from_db_time,
-    optional_time,
-    to_db_time,
+    parse_event_ref,
 )
 from bot.store.db import Database
 from bot.store.guilds import shard_clause
 
 UNWANTED_DETAIL = "no longer scheduled"
 MOVED_PAST_DETAIL = "the event moved, and this post's time had already passed"
-SKIP_STATUSES: frozenset[str] = frozenset({"skipped_stale", "skipped_superseded"})
+SKIP_STATUSES: frozenset[str] = frozenset(get_args(SkipStatus))
 DELIVERY_COLS = """guild_id, event_ref, milestone, due_at, status, channel_id, role_id, nonce,
     message_id, attempts, claimed_at, settled_at, detail, tried_due_at"""
 ACTIVE_JOIN = """deliveries d JOIN subscriptions s
@@ -46,8 +47,8 @@ def delivery_from_row(row: aiosqlite.Row) -> Delivery:
     """A `deliveries` row as a record."""
     return Delivery(
         guild_id=int(row["guild_id"]),
-        event_ref=str(row["event_ref"]),
-        milestone=str(row["milestone"]),
+        event_ref=parse_event_ref(str(row["event_ref"])),
+        milestone=milestone_from_code(str(row["milestone"])),
         due_at=from_db_time(row["due_at"]),
         status=cast(DeliveryStatus, row["status"]),
         channel_id=int(row["channel_id"]),
@@ -71,7 +72,7 @@ class DeliveryQueries:
     async def plan(
         self,
         guild_id: int,
-        event_ref: str,
+        event_ref: EventRef,
         wanted: Sequence[PlannedDelivery],
         *,
         channel_id: int,
@@ -89,30 +90,33 @@ class DeliveryQueries:
         Cancelled rows wanted again after `now` are revived. Settled rows are left alone.
         Nothing happens for a missing or stopped subscription.
         """
-        want: dict[str, PlannedDelivery] = {}
+        want: dict[PostMilestone, PlannedDelivery] = {}
         for planned in wanted:
             if planned.milestone in want:
                 raise ValueError(f"milestone {planned.milestone!r} is planned twice")
             want[planned.milestone] = planned
-        stamp = to_db_time(now)
+        stamp, ref = to_db_time(now), str(event_ref)
         async with self.db.transaction() as conn:
             found = await conn.execute_fetchall(
                 "SELECT status FROM subscriptions WHERE guild_id = ? AND event_ref = ?",
-                (guild_id, event_ref),
+                (guild_id, ref),
             )
             if not found or next(iter(found))["status"] == "stopped":
                 return PlanResult()
             rows = await conn.execute_fetchall(
                 "SELECT milestone, status, due_at FROM deliveries "
                 "WHERE guild_id = ? AND event_ref = ?",
-                (guild_id, event_ref),
+                (guild_id, ref),
             )
-            existing = {str(r["milestone"]): (str(r["status"]), str(r["due_at"])) for r in rows}
+            existing = {
+                milestone_from_code(str(r["milestone"])): (str(r["status"]), str(r["due_at"]))
+                for r in rows
+            }
             new: list[tuple[object, ...]] = []
             moved: list[tuple[object, ...]] = []
             revived: list[tuple[object, ...]] = []
             unwanted = [
-                (stamp, unwanted_detail, guild_id, event_ref, milestone)
+                (stamp, unwanted_detail, guild_id, ref, str(milestone))
                 for milestone, (status, _) in existing.items()
                 if status == "pending" and milestone not in want
             ]
@@ -120,9 +124,10 @@ class DeliveryQueries:
                 due = to_db_time(planned.due_at)
                 upcoming = due > stamp or planned.late_ok
                 status, old_due = existing.get(milestone, (None, None))
-                key = (guild_id, event_ref, milestone)
+                key = (guild_id, ref, str(milestone))
                 if status is None and upcoming:
-                    new.append((*key, due, channel_id, role_id, delivery_nonce(*key)))
+                    nonce = delivery_nonce(guild_id, event_ref, milestone)
+                    new.append((*key, due, channel_id, role_id, nonce))
                 elif status == "pending" and due != old_due:
                     if upcoming or (old_due is not None and old_due <= stamp):
                         moved.append((due, *key))
@@ -155,7 +160,7 @@ class DeliveryQueries:
             await conn.execute(
                 """UPDATE deliveries SET channel_id = ?, role_id = ?
                    WHERE guild_id = ? AND event_ref = ? AND status = 'pending'""",
-                (channel_id, role_id, guild_id, event_ref),
+                (channel_id, role_id, guild_id, ref),
             )
         return PlanResult(len(new), len(moved), len(unwanted), len(revived))
 
@@ -198,7 +203,7 @@ class DeliveryQueries:
                 [stamp, *taken_params, stamp, *shard_params, limit],
             )
         claimed = [delivery_from_row(row) for row in rows]
-        return sorted(claimed, key=lambda d: (d.due_at, d.key))
+        return sorted(claimed, key=lambda d: (d.due_at, d.key.stored))
 
     async def in_flight(
         self, shards: Shards | None = None, claimed_before: datetime | None = None
@@ -213,7 +218,10 @@ class DeliveryQueries:
                 WHERE d.status = 'sending'{clause}""",
             params,
         )
-        return {DeliveryKey(int(r[0]), str(r[1]), str(r[2])) for r in rows}
+        return {
+            DeliveryKey(int(r[0]), parse_event_ref(str(r[1])), milestone_from_code(str(r[2])))
+            for r in rows
+        }
 
     async def _settle(self, key: DeliveryKey, assignments: str, params: list[object]) -> bool:
         """Apply `assignments` (SQL after SET) to the row `key` if it is `sending`."""
@@ -222,7 +230,7 @@ class DeliveryQueries:
                 f"""UPDATE deliveries SET {assignments}
                     WHERE guild_id = ? AND event_ref = ? AND milestone = ?
                       AND status = 'sending'""",
-                [*params, *key],
+                [*params, *key.stored],
             )
             return cursor.rowcount > 0
 
@@ -243,7 +251,7 @@ class DeliveryQueries:
                        detail = NULL
                    WHERE guild_id = ? AND event_ref = ? AND milestone = ?
                      AND status = 'sending'""",
-                [(message_id, stamp, *key) for key, message_id in sent],
+                [(message_id, stamp, *key.stored) for key, message_id in sent],
             )
             return cursor.rowcount
 
@@ -288,38 +296,33 @@ class DeliveryQueries:
         )
         return [from_db_time(row["due_at"]) for row in rows]
 
-    async def get(self, key: DeliveryKey) -> Delivery | None:
-        """One outbox row."""
-        rows = await self.db.conn.execute_fetchall(
-            f"""SELECT {DELIVERY_COLS} FROM deliveries
-                WHERE guild_id = ? AND event_ref = ? AND milestone = ?""",
-            list(key),
-        )
-        return delivery_from_row(next(iter(rows))) if rows else None
-
-    async def pending_for(self, guild_id: int, event_ref: str, limit: int = 5) -> list[Delivery]:
+    async def pending_for(
+        self, guild_id: int, event_ref: EventRef, limit: int = 5
+    ) -> list[Delivery]:
         """The subscription's next pending reminders, soonest first."""
         rows = await self.db.conn.execute_fetchall(
             f"""SELECT {DELIVERY_COLS} FROM deliveries
                 WHERE guild_id = ? AND event_ref = ? AND status = 'pending'
                 ORDER BY due_at, milestone LIMIT ?""",
-            (guild_id, event_ref, limit),
+            (guild_id, str(event_ref), limit),
         )
         return [delivery_from_row(row) for row in rows]
 
-    async def history(self, guild_id: int, event_ref: str, limit: int = 5) -> list[Delivery]:
+    async def history(self, guild_id: int, event_ref: EventRef, limit: int = 5) -> list[Delivery]:
         """The subscription's settled reminders, most recently settled first."""
         rows = await self.db.conn.execute_fetchall(
             f"""SELECT {DELIVERY_COLS} FROM deliveries
                 WHERE guild_id = ? AND event_ref = ? AND status IN ({SETTLED_MARKS})
                 ORDER BY settled_at DESC, due_at DESC LIMIT ?""",
-            (guild_id, event_ref, limit),
+            (guild_id, str(event_ref), limit),
         )
         return [delivery_from_row(row) for row in rows]
 
-    async def counts(self, event_ref: str | None = None) -> dict[str, int]:
+    async def counts(self, event_ref: EventRef | None = None) -> dict[str, int]:
         """How many rows are in each status (of one event, or of all)."""
-        where, params = ("WHERE event_ref = ?", [event_ref]) if event_ref is not None else ("", [])
+        where, params = (
+            ("WHERE event_ref = ?", [str(event_ref)]) if event_ref is not None else ("", [])
+        )
         rows = await self.db.conn.execute_fetchall(
             f"SELECT status, count(*) AS n FROM deliveries {where} GROUP BY status", params
         )

@@ -7,12 +7,13 @@ from typing import cast
 
 import aiosqlite
 
+from bot.moments import from_db_time, to_db_time
 from bot.store.countdown_models import (
+    EventRef,
     Shards,
     Subscription,
     SubscriptionStatus,
-    from_db_time,
-    to_db_time,
+    parse_event_ref,
 )
 from bot.store.db import Database, StoreError
 
@@ -40,7 +41,7 @@ def subscription_from_row(row: aiosqlite.Row) -> Subscription:
     """A `subscriptions` row as a record."""
     return Subscription(
         guild_id=int(row["guild_id"]),
-        event_ref=str(row["event_ref"]),
+        event_ref=parse_event_ref(str(row["event_ref"])),
         channel_id=int(row["channel_id"]),
         role_id=row["role_id"],
         milestones=str(row["milestones"]),
@@ -55,10 +56,13 @@ def subscription_from_row(row: aiosqlite.Row) -> Subscription:
     )
 
 
-async def _one(conn: aiosqlite.Connection, guild_id: int, event_ref: str) -> Subscription | None:
+async def _one(
+    conn: aiosqlite.Connection, guild_id: int, event_ref: EventRef
+) -> Subscription | None:
     """One subscription read on `conn` (inside a caller's transaction, or not)."""
     rows = await conn.execute_fetchall(
-        f"{SELECT_SUBSCRIPTIONS} WHERE s.guild_id = ? AND s.event_ref = ?", (guild_id, event_ref)
+        f"{SELECT_SUBSCRIPTIONS} WHERE s.guild_id = ? AND s.event_ref = ?",
+        (guild_id, str(event_ref)),
     )
     return subscription_from_row(next(iter(rows))) if rows else None
 
@@ -78,7 +82,7 @@ class GuildQueries:
     async def subscribe(
         self,
         guild_id: int,
-        event_ref: str,
+        event_ref: EventRef,
         *,
         channel_id: int,
         role_id: int | None,
@@ -99,12 +103,12 @@ class GuildQueries:
                        channel_id = excluded.channel_id, role_id = excluded.role_id,
                        milestones = excluded.milestones, status = 'active',
                        pause_reason = NULL, updated_at = excluded.updated_at""",
-                (guild_id, event_ref, channel_id, role_id, milestones, stamp, stamp),
+                (guild_id, str(event_ref), channel_id, role_id, milestones, stamp, stamp),
             )
             await conn.execute(
                 """UPDATE deliveries SET channel_id = ?, role_id = ?
                    WHERE guild_id = ? AND event_ref = ? AND status = 'pending'""",
-                (channel_id, role_id, guild_id, event_ref),
+                (channel_id, role_id, guild_id, str(event_ref)),
             )
             found = await _one(conn, guild_id, event_ref)
         if found is None:  # pragma: no cover - written just above, in this transaction
@@ -114,7 +118,7 @@ class GuildQueries:
     async def set_daily(
         self,
         guild_id: int,
-        event_ref: str,
+        event_ref: EventRef,
         *,
         time: str | None,
         timezone: str | None,
@@ -127,24 +131,24 @@ class GuildQueries:
                 """UPDATE subscriptions SET daily_time = ?, daily_timezone = ?, daily_days = ?,
                        updated_at = ?
                    WHERE guild_id = ? AND event_ref = ?""",
-                (time, timezone, days, to_db_time(now), guild_id, event_ref),
+                (time, timezone, days, to_db_time(now), guild_id, str(event_ref)),
             )
             if cursor.rowcount == 0:
                 return None
             return await _one(conn, guild_id, event_ref)
 
     async def set_scheduled_event(
-        self, guild_id: int, event_ref: str, event_id: int | None, now: datetime
+        self, guild_id: int, event_ref: EventRef, event_id: int | None, now: datetime
     ) -> None:
         """Remember (or forget) the Discord scheduled event created for this subscription."""
         async with self.db.transaction() as conn:
             await conn.execute(
                 """UPDATE subscriptions SET scheduled_event_id = ?, updated_at = ?
                    WHERE guild_id = ? AND event_ref = ?""",
-                (event_id, to_db_time(now), guild_id, event_ref),
+                (event_id, to_db_time(now), guild_id, str(event_ref)),
             )
 
-    async def get(self, guild_id: int, event_ref: str) -> Subscription | None:
+    async def get(self, guild_id: int, event_ref: EventRef) -> Subscription | None:
         """One guild's subscription to one event, whatever its status."""
         return await _one(self.db.conn, guild_id, event_ref)
 
@@ -166,23 +170,25 @@ class GuildQueries:
         )
         return {int(row[0]) for row in rows}
 
-    async def to_event(self, event_ref: str, guild_id: int | None = None) -> list[Subscription]:
+    async def to_event(
+        self, event_ref: EventRef, guild_id: int | None = None
+    ) -> list[Subscription]:
         """Subscriptions (not stopped) to one event, of one guild or all (to re-plan them)."""
         where = "s.event_ref = ? AND s.status != 'stopped'"
-        params: list[object] = [event_ref]
+        params: list[object] = [str(event_ref)]
         if guild_id is not None:
             where += " AND s.guild_id = ?"
             params.append(guild_id)
         return await self._select(where, params)
 
-    async def linked_events(self, guild_id: int) -> dict[int, str]:
+    async def linked_events(self, guild_id: int) -> dict[int, EventRef]:
         """Scheduled events the bot created for pack countdowns: event id -> pack event_ref."""
         rows = await self.db.conn.execute_fetchall(
             """SELECT scheduled_event_id, event_ref FROM subscriptions
                WHERE guild_id = ? AND scheduled_event_id IS NOT NULL""",
             (guild_id,),
         )
-        return {int(row[0]): str(row[1]) for row in rows}
+        return {int(row[0]): parse_event_ref(str(row[1])) for row in rows}
 
     async def live_count(self, guild_id: int) -> int:
         """The guild's countdowns (not stopped) that still have posts to make."""
@@ -194,7 +200,7 @@ class GuildQueries:
         )
         return int(next(iter(rows))[0])
 
-    async def stop(self, guild_id: int, event_ref: str, now: datetime) -> int:
+    async def stop(self, guild_id: int, event_ref: EventRef, now: datetime) -> int:
         """Stop a subscription and cancel its pending reminders; returns reminders cancelled.
 
         Rows already settled stay as history; a row being sent right now is left to its sender.
@@ -205,17 +211,17 @@ class GuildQueries:
                 """UPDATE subscriptions SET status = 'stopped', pause_reason = NULL,
                        updated_at = ?
                    WHERE guild_id = ? AND event_ref = ?""",
-                (stamp, guild_id, event_ref),
+                (stamp, guild_id, str(event_ref)),
             )
             cursor = await conn.execute(
                 """UPDATE deliveries SET status = 'cancelled', settled_at = ?, detail = ?
                    WHERE guild_id = ? AND event_ref = ? AND status = 'pending'""",
-                (stamp, STOPPED_DETAIL, guild_id, event_ref),
+                (stamp, STOPPED_DETAIL, guild_id, str(event_ref)),
             )
             return cursor.rowcount
 
     async def pause(
-        self, guild_id: int, reason: str, now: datetime, event_ref: str | None = None
+        self, guild_id: int, reason: str, now: datetime, event_ref: EventRef | None = None
     ) -> int:
         """Pause the guild's active subscriptions (or just `event_ref`); returns how many.
 
@@ -226,7 +232,7 @@ class GuildQueries:
         params: list[object] = [reason, to_db_time(now), guild_id]
         if event_ref is not None:
             sql += " AND event_ref = ?"
-            params.append(event_ref)
+            params.append(str(event_ref))
         async with self.db.transaction() as conn:
             cursor = await conn.execute(sql, params)
             return cursor.rowcount

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from bot.store.countdown_models import Shards, from_db_time, to_db_time
+from bot.moments import from_db_time, to_db_time
+from bot.store.countdown_models import Shards
 from bot.store.db import Database
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.store.countdown_models import from_db_time, to_db_time
+from bot.moments import from_db_time, to_db_time
 from bot.store.db import Database, StoreError
 
 STALE_AFTER_BEATS = 3  # a heartbeat older than this many intervals: the process is gone
@@ -93,11 +93,6 @@ class StatusReport:
     last_fanout: FanoutResult | None = None
 
 
-def heartbeat_time(moment: datetime) -> str:
-    """A heartbeat's stored time: UTC ISO 8601 to the microsecond (intervals can be short)."""
-    return moment.astimezone(UTC).isoformat()
-
-
 class OperationsQueries:
     """The running bot's writes to `heartbeats` and `pack_problems`."""
 
@@ -119,8 +114,8 @@ class OperationsQueries:
                     heartbeat.shard_set,
                     heartbeat.pid,
                     heartbeat.host,
-                    heartbeat_time(heartbeat.started_at),
-                    heartbeat_time(heartbeat.beat_at),
+                    to_db_time(heartbeat.started_at, microseconds=True),
+                    to_db_time(heartbeat.beat_at, microseconds=True),
                     heartbeat.interval_seconds,
                     heartbeat.servers,
                     heartbeat.invalid_requests,
@@ -178,8 +173,8 @@ def _read(conn: sqlite3.Connection) -> StatusReport:
             shard_set=str(row["shard_set"]),
             pid=int(row["pid"]),
             host=str(row["host"]),
-            started_at=datetime.fromisoformat(row["started_at"]),
-            beat_at=datetime.fromisoformat(row["beat_at"]),
+            started_at=from_db_time(row["started_at"]),
+            beat_at=from_db_time(row["beat_at"]),
             interval_seconds=float(row["interval_seconds"]),
             servers=int(row["servers"]),
             invalid_requests=row["invalid_requests"],

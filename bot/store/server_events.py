@@ -7,13 +7,11 @@ from typing import cast
 
 import aiosqlite
 
+from bot.moments import from_db_time, optional_time, to_db_time
 from bot.store.countdown_models import (
     SERVER_EVENT_PREFIX,
     ServerEvent,
     TargetState,
-    from_db_time,
-    optional_time,
-    to_db_time,
 )
 from bot.store.db import Database
 

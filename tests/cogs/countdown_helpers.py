@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 from bot.client import FanBot
 from bot.emulator import Emulator, Guild, Message, Role
-from bot.store.countdown_models import Delivery
+from bot.store.countdown_models import Delivery, PackEventRef
 
 PREMIERE = datetime(2023, 8, 3, 7, 0, tzinfo=UTC)
-PREMIERE_REF = "heartstopper/2/premiere"
+PREMIERE_REF = PackEventRef("heartstopper", 2, "premiere")
 
 
 def add_fan_server(emulator: Emulator, name: str) -> tuple[Guild, Role]:

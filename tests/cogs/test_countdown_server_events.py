@@ -22,7 +22,7 @@ from bot.emulator import DemoWorld, Emulator, populate_demo_world
 from bot.emulator.rules import pinged
 from bot.emulator.state import Overwrite, ScheduledEvent
 from bot.local import running_bot
-from bot.store.countdown_models import ServerEventRef
+from bot.store.countdown_models import EventRef, PackEventRef, ServerEventRef
 from tests.cogs.countdown_helpers import PREMIERE, PREMIERE_REF, headlines, posts, wait_for
 from tests.cogs.helpers import visible_text
 from tests.conftest import BUNDLED_CONTENT
@@ -38,20 +38,20 @@ def world_at(emulator: Emulator, clock: Clock) -> DemoWorld:
     return populate_demo_world(emulator)
 
 
-async def pending_codes(bot: FanBot, guild_id: int, ref: str) -> dict[str, datetime]:
+async def pending_codes(bot: FanBot, guild_id: int, ref: EventRef) -> dict[str, datetime]:
     """Due times of the countdown's pending posts, by milestone."""
     pending = await bot.store.deliveries.pending_for(guild_id, ref, 20)
-    return {d.milestone: d.due_at for d in pending}
+    return {str(d.milestone): d.due_at for d in pending}
 
 
 async def counting_down_to(
     emulator: Emulator, world: DemoWorld, name: str, starts_at: datetime, **options: str
-) -> tuple[ScheduledEvent, str]:
+) -> tuple[ScheduledEvent, EventRef]:
     """A moderator's event, and a countdown to it in #announcements as an admin sets it up."""
     event = await emulator.create_scheduled_event(world.guild, name, starts_at)
-    ref = str(ServerEventRef(event.id))
+    ref = ServerEventRef(event.id)
     reply = await emulator.slash(
-        "countdown setup", channel=world.announcements, event=ref, **options
+        "countdown setup", channel=world.announcements, event=str(ref), **options
     )
     assert "Countdown set" in reply.content, visible_text(reply)
     return event, ref
@@ -115,7 +115,7 @@ async def test_the_countdown_follows_the_event_moved_later_then_earlier(
             milestones="7d,3d,1d,0",
             event="Fan-art deadline",
         )
-        ref = str(ServerEventRef(event.id))
+        ref = ServerEventRef(event.id)
         before = await pending_codes(bot, world.guild.id, ref)
         assert before["0"] == START + timedelta(days=10)
 
@@ -141,15 +141,15 @@ async def test_the_countdown_follows_the_event_moved_later_then_earlier(
         earlier = await pending_codes(bot, world.guild.id, ref)
         assert set(earlier) == {"1d", "0"}
         history = await bot.store.deliveries.history(world.guild.id, ref, 10)
-        status = visible_text(await emulator.slash("countdown status", event=ref))
-    moved_past = {h.milestone: h for h in history}
+        status = visible_text(await emulator.slash("countdown status", event=str(ref)))
+    moved_past = {str(h.milestone): h for h in history}
     assert {"7d", "3d"} <= set(moved_past)
     assert all(moved_past[m].status == "cancelled" for m in ("7d", "3d"))
     assert "the event moved" in (moved_past["7d"].detail or "")
     assert "Active" in status and str(int((START + timedelta(days=2)).timestamp())) in status
 
 
-async def wait_for_due(bot: FanBot, guild_id: int, ref: str, code: str, due: datetime) -> None:
+async def wait_for_due(bot: FanBot, guild_id: int, ref: EventRef, code: str, due: datetime) -> None:
     """Wait until the bot has re-planned `code` to `due` (a gateway event is on its way)."""
     for _ in range(200):
         if (await pending_codes(bot, guild_id, ref)).get(code) == due:
@@ -212,7 +212,7 @@ async def test_changes_made_while_the_bot_was_away_are_applied_at_start(
     )
     await emulator.delete_scheduled_event(world.guild, gone.id)
     async with running_bot(emulator, settings, clock=clock) as bot:
-        moved_ref, gone_ref = (str(ServerEventRef(e.id)) for e in (moved, gone))
+        moved_ref, gone_ref = (ServerEventRef(e.id) for e in (moved, gone))
         await wait_for_due(bot, world.guild.id, moved_ref, "0", START + timedelta(days=8))
         for _ in range(200):
             if not await pending_codes(bot, world.guild.id, gone_ref):
@@ -255,7 +255,9 @@ async def test_an_event_started_early_posts_its_moment_at_once_and_once(
         )
         await emulator.update_scheduled_event(world.guild, event.id, status="active")
         await wait_for(lambda: len(posts(emulator, world.guild)) == 1, what="the early post")
-        history = {h.milestone: h for h in await bot.store.deliveries.history(world.guild.id, ref)}
+        history = {
+            str(h.milestone): h for h in await bot.store.deliveries.history(world.guild.id, ref)
+        }
         status = visible_text(await emulator.slash("countdown status", event="Listening party"))
     assert "Under way: it started" in status
     assert history["1h"].detail == "the event started early, before this post's time"
@@ -279,7 +281,7 @@ async def test_a_pack_premiere_and_a_server_event_count_down_side_by_side(
             "countdown setup", channel=world.announcements, milestones="1h,0", event="Pre-show"
         )
         await emulator.slash(
-            "countdown setup", channel=world.general, milestones="1h,0", event=PREMIERE_REF
+            "countdown setup", channel=world.general, milestones="1h,0", event=str(PREMIERE_REF)
         )
         await wait_for(
             lambda: (
@@ -289,7 +291,7 @@ async def test_a_pack_premiere_and_a_server_event_count_down_side_by_side(
             what="both countdowns' posts",
         )
         server_history = await bot.store.deliveries.history(
-            world.guild.id, str(ServerEventRef(event.id))
+            world.guild.id, ServerEventRef(event.id)
         )
     assert headlines(posts(emulator, world.guild)) == ["One hour to go!", "It's here!"]
     assert headlines(posts(emulator, world.guild, "general")) == ["One hour to go!", "It's here!"]
@@ -449,7 +451,10 @@ starts_at = "{premiere}"
         assert "Countdown to Mini Show season 1" in visible_text(default)
         choices = await emulator.autocomplete("countdown setup", "event", "")
         assert [c["value"] for c in choices] == ["mini-show/1/premiere"]
-        assert await bot.store.guilds.get(world.guild.id, "mini-show/1/premiere") is not None
+        assert (
+            await bot.store.guilds.get(world.guild.id, PackEventRef("mini-show", 1, "premiere"))
+            is not None
+        )
 
 
 async def test_fanbot_run_in_another_process_follows_a_moved_event(
@@ -507,10 +512,10 @@ async def test_a_deletion_that_arrives_during_setup_is_not_lost(
         # The gateway's delete reaches the bot after setup read the event over REST but
         # before its countdown was saved: nothing to apply it to yet.
         await bot.reminders.server_event_deleted(world.guild.id, event.id)
-        ref = str(ServerEventRef(event.id))
-        await emulator.slash("countdown setup", channel=world.announcements, event=ref)
+        ref = ServerEventRef(event.id)
+        await emulator.slash("countdown setup", channel=world.announcements, event=str(ref))
         assert await pending_codes(bot, world.guild.id, ref) == {}
-        status = visible_text(await emulator.slash("countdown status", event=ref))
+        status = visible_text(await emulator.slash("countdown status", event=str(ref)))
     assert "the server event was deleted" in status
 
 
@@ -534,7 +539,7 @@ async def test_an_event_that_ended_and_left_discords_list_is_finished_not_delete
                 break
             await asyncio.sleep(0.05)
         assert known is not None and known.state == "completed"
-        status = visible_text(await emulator.slash("countdown status", event=ref))
+        status = visible_text(await emulator.slash("countdown status", event=str(ref)))
         history = await bot.store.deliveries.history(world.guild.id, ref, 10)
     assert "Finished" in status and "deleted" not in status
     assert all(h.detail != "the server event was deleted" for h in history)
@@ -597,7 +602,7 @@ async def test_one_post_a_day_through_the_autumn_clock_change(
             milestones="3d,1h,0",
         )  # fmt: skip
         await emulator.slash(
-            "countdown daily", time="01:30", timezone="Europe/London", days=5, event=ref
+            "countdown daily", time="01:30", timezone="Europe/London", days=5, event=str(ref)
         )
         await wait_for(
             lambda: len(posts(emulator, world.guild)) == 7, within=40, what="seven posts"

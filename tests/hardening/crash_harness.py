@@ -31,7 +31,7 @@ from pathlib import Path
 from bot.emulator import Emulator, Guild
 from bot.emulator.state import EVENT_EXTERNAL, ScheduledEvent
 from bot.store import Store
-from bot.store.countdown_models import ServerEvent
+from bot.store.countdown_models import EventRef, ServerEvent
 from tests.cogs.countdown_helpers import PREMIERE, PREMIERE_REF, posts
 from tests.conftest import BUNDLED_CONTENT, REPO
 
@@ -156,11 +156,11 @@ class CrashRun:
         store = await Store.open(self.db)
         try:
             for i, guild in enumerate(self.guilds):
-                ref = PREMIERE_REF
+                ref: EventRef = PREMIERE_REF
                 if i % 2:
                     party = self.watch_party(guild)
                     await store.server_events.save(party)
-                    ref = str(party.ref)
+                    ref = party.ref
                 await store.guilds.subscribe(
                     guild.id,
                     ref,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.reminders.milestones import milestone_from_code
 from bot.reminders.service import decide
-from bot.store.countdown_models import Delivery, delivery_nonce
+from bot.store.countdown_models import Delivery, PackEventRef, delivery_nonce
 
 PREMIERE = datetime(2023, 8, 3, 7, tzinfo=UTC)
+REF = PackEventRef("heartstopper", 2, "premiere")
 LEADS = {
     "7d": timedelta(days=7),
     "1d": timedelta(days=1),
@@ -21,13 +23,13 @@ def row(milestone: str, guild: int = 1, due: datetime | None = None) -> Delivery
         due = PREMIERE - LEADS[milestone]
     return Delivery(
         guild_id=guild,
-        event_ref="heartstopper/2/premiere",
-        milestone=milestone,
+        event_ref=REF,
+        milestone=milestone_from_code(milestone),
         due_at=due,
         status="sending",
         channel_id=10,
         role_id=None,
-        nonce=delivery_nonce(guild, "heartstopper/2/premiere", milestone),
+        nonce=delivery_nonce(guild, REF, milestone_from_code(milestone)),
         message_id=None,
         attempts=1,
         claimed_at=None,
@@ -38,7 +40,7 @@ def row(milestone: str, guild: int = 1, due: datetime | None = None) -> Delivery
 
 def outcome(decisions: list) -> dict[tuple[int, str], str]:  # type: ignore[type-arg]
     return {
-        (d.delivery.guild_id, d.delivery.milestone): "post" if d.post else d.status
+        (d.delivery.guild_id, str(d.delivery.milestone)): "post" if d.post else d.status
         for d in decisions
     }
 

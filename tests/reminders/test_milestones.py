@@ -8,11 +8,11 @@ import pytest
 
 from bot.reminders.milestones import (
     DEFAULT_MILESTONES,
+    DailyPost,
     Milestone,
     MilestoneError,
     canonical,
-    grace_for,
-    headline,
+    milestone_from_code,
     parse_milestones,
 )
 
@@ -60,15 +60,22 @@ def test_limits() -> None:
     ],
 )
 def test_headlines(code: str, expected: str) -> None:
-    assert headline(code) == expected
+    assert milestone_from_code(code).headline == expected
+    assert str(milestone_from_code(code)) == code  # the stored code reads back as itself
 
 
 def test_grace_windows() -> None:
-    assert grace_for("0") == timedelta(hours=1)
-    assert grace_for("1h") == timedelta(minutes=15)
-    assert grace_for("1d") == timedelta(hours=2, minutes=24)
-    assert grace_for("30d") == timedelta(hours=12)
-    assert grace_for("daily:3") == timedelta(hours=2)
+    assert milestone_from_code("0").grace == timedelta(hours=1)
+    assert milestone_from_code("1h").grace == timedelta(minutes=15)
+    assert milestone_from_code("1d").grace == timedelta(hours=2, minutes=24)
+    assert milestone_from_code("30d").grace == timedelta(hours=12)
+    assert milestone_from_code("daily:3").grace == timedelta(hours=2)
+
+
+def test_daily_posts_are_told_apart_from_milestones() -> None:
+    assert milestone_from_code("daily:9") == DailyPost(9)
+    assert milestone_from_code("7d") == Milestone(timedelta(days=7), "7d")
+    assert milestone_from_code("0") != DailyPost(0)
 
 
 def test_order_is_by_lead() -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.reminders.milestones import DailyPost
 from bot.reminders.planner import (
     DailyError,
     daily_times,
@@ -27,7 +28,7 @@ NOW = datetime(2023, 7, 1, tzinfo=UTC)
 def subscription(**changes: object) -> Subscription:
     fields: dict[str, object] = {
         "guild_id": 1,
-        "event_ref": "heartstopper/2/premiere",
+        "event_ref": PackEventRef("heartstopper", 2, "premiere"),
         "channel_id": 2,
         "role_id": None,
         "milestones": "7d,1d,0",
@@ -44,9 +45,13 @@ def subscription(**changes: object) -> Subscription:
     return Subscription(**fields)  # type: ignore[arg-type]
 
 
+def codes(times: list[tuple[DailyPost, datetime]]) -> dict[str, datetime]:
+    return {str(post): due for post, due in times}
+
+
 def test_milestones_become_due_times() -> None:
     premiere = datetime(2023, 8, 3, 7, tzinfo=UTC)
-    planned = {p.milestone: p.due_at for p in wanted(subscription(), premiere, now=NOW)}
+    planned = {str(p.milestone): p.due_at for p in wanted(subscription(), premiere, now=NOW)}
     assert planned == {
         "7d": datetime(2023, 7, 27, 7, tzinfo=UTC),
         "1d": datetime(2023, 8, 2, 7, tzinfo=UTC),
@@ -57,7 +62,7 @@ def test_milestones_become_due_times() -> None:
 def test_daily_posts_keep_local_time_across_the_autumn_change() -> None:
     # Europe/London leaves summer time on Sunday 29 October 2023.
     premiere = datetime(2023, 11, 2, 12, tzinfo=UTC)
-    times = dict(daily_times(premiere, "18:00", "Europe/London", 7))
+    times = codes(daily_times(premiere, "18:00", "Europe/London", 7))
     assert times["daily:5"] == datetime(2023, 10, 28, 17, tzinfo=UTC)  # 18:00 BST
     assert times["daily:4"] == datetime(2023, 10, 29, 18, tzinfo=UTC)  # 18:00 GMT
     assert sorted(times) == [f"daily:{n}" for n in range(1, 8)]
@@ -66,7 +71,7 @@ def test_daily_posts_keep_local_time_across_the_autumn_change() -> None:
 def test_daily_posts_across_the_spring_gap() -> None:
     # New York skips 02:00-03:00 on 12 March 2023: a 02:30 post moves, it is not lost.
     premiere = datetime(2023, 3, 14, 12, tzinfo=UTC)
-    times = dict(daily_times(premiere, "2:30", "America/New_York", 3))
+    times = codes(daily_times(premiere, "2:30", "America/New_York", 3))
     assert sorted(times) == ["daily:0", "daily:1", "daily:2", "daily:3"]
     assert times["daily:2"].date().day == 12  # the day of the gap still has its post
     assert times["daily:1"] == datetime(2023, 3, 13, 6, 30, tzinfo=UTC)  # 02:30 EDT
@@ -75,7 +80,7 @@ def test_daily_posts_across_the_spring_gap() -> None:
 def test_daily_posts_stop_before_the_premiere() -> None:
     premiere = datetime(2023, 8, 3, 7, tzinfo=UTC)  # 08:00 in London
     times = daily_times(premiere, "18:00", "Europe/London", 3)
-    assert [code for code, _ in times] == ["daily:3", "daily:2", "daily:1"]
+    assert [str(post) for post, _ in times] == ["daily:3", "daily:2", "daily:1"]
     assert all(due < premiere for _, due in times)
 
 
@@ -83,7 +88,7 @@ def test_days_counts_the_days_before_the_event_day() -> None:
     # `days: 3` with a morning post: 3, 2 and 1 days to go, then the event's own morning.
     premiere = datetime(2023, 8, 3, 7, tzinfo=UTC)  # 08:00 in London
     times = daily_times(premiere, "06:00", "Europe/London", 3)
-    assert [code for code, _ in times] == ["daily:3", "daily:2", "daily:1", "daily:0"]
+    assert [str(post) for post, _ in times] == ["daily:3", "daily:2", "daily:1", "daily:0"]
 
 
 def daily_plan(
@@ -95,7 +100,7 @@ def daily_plan(
     sub = subscription(
         milestones=milestones, daily_time=time, daily_timezone="Europe/London", daily_days=days
     )
-    return {p.milestone: p.due_at for p in wanted(sub, premiere, now=NOW)}
+    return {str(p.milestone): p.due_at for p in wanted(sub, premiere, now=NOW)}
 
 
 def test_one_post_a_day_whole_day_milestones_take_the_daily_time() -> None:
@@ -139,7 +144,7 @@ def test_one_post_a_day_holds_for_every_local_day() -> None:
 
 def test_a_started_event_wants_its_moment_at_once() -> None:
     started = datetime(2023, 8, 3, 6, 30, tzinfo=UTC)
-    planned = {p.milestone: p for p in wanted(subscription(), started, now=NOW, started=True)}
+    planned = {str(p.milestone): p for p in wanted(subscription(), started, now=NOW, started=True)}
     assert planned["0"].due_at == started and planned["0"].late_ok
     assert not planned["1d"].late_ok
 
@@ -152,7 +157,7 @@ def test_wanted_includes_daily_posts() -> None:
         now=NOW,
     )
     # 1d takes the 18:00 slot of its day (2 August); 2 August's daily post is not planned.
-    assert [p.milestone for p in planned] == ["7d", "1d", "0", "daily:2"]
+    assert [str(p.milestone) for p in planned] == ["7d", "1d", "0", "daily:2"]
 
 
 @pytest.mark.parametrize("text", ["25:00", "18", "six", "18:60", "-1:00", ""])
@@ -184,7 +189,7 @@ def test_malformed_event_refs(text: str) -> None:
 def test_a_daily_time_in_the_repeated_autumn_hour_is_posted_once() -> None:
     # London repeats 01:00-02:00 on 29 October 2023: 01:30 happens twice, the post once.
     premiere = datetime(2023, 11, 2, 12, tzinfo=UTC)
-    times = dict(daily_times(premiere, "01:30", "Europe/London", 7))
+    times = codes(daily_times(premiere, "01:30", "Europe/London", 7))
     assert sorted(times) == [f"daily:{n}" for n in range(8)]
     assert times["daily:4"] == datetime(2023, 10, 29, 0, 30, tzinfo=UTC)  # 01:30 BST
 
@@ -207,8 +212,8 @@ def test_a_slot_already_gone_by_leaves_the_milestone_its_own_time() -> None:
         milestones="7d,0", daily_time="09:00", daily_timezone="Europe/London", daily_days=7
     )
     noon = datetime(2023, 7, 27, 11, tzinfo=UTC)  # daily posts turned on at noon, day of 7d
-    planned = {p.milestone: p.due_at for p in wanted(sub, premiere, now=noon)}
+    planned = {str(p.milestone): p.due_at for p in wanted(sub, premiere, now=noon)}
     assert planned["7d"] == datetime(2023, 7, 27, 19, tzinfo=UTC)  # its own 20:00, not 09:00
     assert "daily:7" not in planned
-    earlier = {p.milestone: p.due_at for p in wanted(sub, premiere, now=NOW)}
+    earlier = {str(p.milestone): p.due_at for p in wanted(sub, premiere, now=NOW)}
     assert earlier["7d"] == datetime(2023, 7, 27, 8, tzinfo=UTC)  # 09:00, merged

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import Clock
+from bot.reminders.milestones import milestone_from_code
 from bot.store import (
     Delivery,
     DeliveryKey,
@@ -17,22 +18,27 @@ from bot.store import (
     Store,
     delivery_nonce,
 )
+from bot.store.countdown_models import EventRef, PackEventRef
 from bot.store.db import load_migrations
+from bot.store.deliveries import DELIVERY_COLS, delivery_from_row
 from tests.store.conftest import BUNDLED, CLOCK_START, old_database
 
 NOW = CLOCK_START  # 2023-07-10 12:00 UTC
-REF = "heartstopper/2/premiere"
+REF = PackEventRef("heartstopper", 2, "premiere")
 PREMIERE = datetime(2023, 8, 3, 7, 0, tzinfo=UTC)
 LEADS = {"30d": timedelta(days=30), "7d": timedelta(days=7), "1d": timedelta(days=1)}
 LEADS |= {"1h": timedelta(hours=1), "0": timedelta(0)}
 
 
 def wanted(starts_at: datetime = PREMIERE, *codes: str) -> list[PlannedDelivery]:
-    return [PlannedDelivery(code, starts_at - LEADS[code]) for code in codes or LEADS]
+    return [
+        PlannedDelivery(milestone_from_code(code), starts_at - LEADS[code])
+        for code in codes or LEADS
+    ]
 
 
 async def setup(
-    store: Store, guild: int = 1, ref: str = REF, starts_at: datetime = PREMIERE, *codes: str
+    store: Store, guild: int = 1, ref: EventRef = REF, starts_at: datetime = PREMIERE, *codes: str
 ) -> PlanResult:
     await store.guilds.subscribe(
         guild, ref, channel_id=10, role_id=20, milestones=",".join(codes or LEADS), now=NOW
@@ -42,30 +48,33 @@ async def setup(
     )
 
 
-async def statuses(store: Store, guild: int = 1, ref: str = REF) -> dict[str, str]:
+async def statuses(store: Store, guild: int = 1, ref: EventRef = REF) -> dict[str, str]:
     rows = await store.db.conn.execute_fetchall(
         "SELECT milestone, status FROM deliveries WHERE guild_id = ? AND event_ref = ?",
-        (guild, ref),
+        (guild, str(ref)),
     )
     return {row[0]: row[1] for row in rows}
 
 
 async def row(store: Store, milestone: str, guild: int = 1) -> Delivery:
-    found = await store.deliveries.get(DeliveryKey(guild, REF, milestone))
-    assert found is not None
-    return found
+    [found] = await store.db.conn.execute_fetchall(
+        f"SELECT {DELIVERY_COLS} FROM deliveries "
+        "WHERE guild_id = ? AND event_ref = ? AND milestone = ?",
+        (guild, str(REF), milestone),
+    )
+    return delivery_from_row(found)
 
 
 # --- nonce ------------------------------------------------------------------------------------
 
 
 def test_nonce_is_deterministic_and_fits_discord() -> None:
-    nonce = delivery_nonce(123, REF, "7d")
+    nonce = delivery_nonce(123, REF, milestone_from_code("7d"))
     assert nonce == hashlib.sha256(f"123:{REF}:7d".encode()).hexdigest()[:25]
     assert len(nonce) == 25
-    assert nonce == delivery_nonce(123, REF, "7d")
-    assert nonce != delivery_nonce(123, REF, "1d")
-    assert nonce != delivery_nonce(124, REF, "7d")
+    assert nonce == delivery_nonce(123, REF, milestone_from_code("7d"))
+    assert nonce != delivery_nonce(123, REF, milestone_from_code("1d"))
+    assert nonce != delivery_nonce(124, REF, milestone_from_code("7d"))
 
 
 # --- plan -------------------------------------------------------------------------------------
@@ -78,19 +87,19 @@ async def test_plan_inserts_future_rows_only(store: Store) -> None:
     assert d == Delivery(
         guild_id=1,
         event_ref=REF,
-        milestone="7d",
+        milestone=milestone_from_code("7d"),
         due_at=PREMIERE - timedelta(days=7),
         status="pending",
         channel_id=10,
         role_id=20,
-        nonce=delivery_nonce(1, REF, "7d"),
+        nonce=delivery_nonce(1, REF, milestone_from_code("7d")),
         message_id=None,
         attempts=0,
         claimed_at=None,
         settled_at=None,
         detail=None,
     )
-    assert d.key == DeliveryKey(1, REF, "7d")
+    assert d.key == DeliveryKey(1, REF, milestone_from_code("7d"))
     assert await statuses(store) == dict.fromkeys(("7d", "1d", "1h", "0"), "pending")
 
 
@@ -142,13 +151,13 @@ async def test_late_ok_rows_are_kept_due_now(store: Store) -> None:
     await setup(store, 1, REF, PREMIERE, "1h", "0")
     started = NOW - timedelta(minutes=1)  # the event started early, a minute ago
     planned = [
-        PlannedDelivery("1h", started - timedelta(hours=1)),
-        PlannedDelivery("0", started, late_ok=True),
+        PlannedDelivery(milestone_from_code("1h"), started - timedelta(hours=1)),
+        PlannedDelivery(milestone_from_code("0"), started, late_ok=True),
     ]
     await store.deliveries.plan(1, REF, planned, channel_id=10, role_id=20, now=NOW)
     assert await statuses(store) == {"1h": "cancelled", "0": "pending"}
     [due] = await store.deliveries.claim_due(NOW)
-    assert due.milestone == "0"
+    assert str(due.milestone) == "0"
 
 
 async def test_plan_cancels_with_the_reason_given(store: Store) -> None:
@@ -183,7 +192,7 @@ async def test_plan_never_resurrects_settled_rows(store: Store) -> None:
     await setup(store, 1, REF, PREMIERE, "7d", "1d", "0")
     due = PREMIERE - timedelta(days=1)
     claimed = await store.deliveries.claim_due(due)
-    assert [d.milestone for d in claimed] == ["7d", "1d"]
+    assert [str(d.milestone) for d in claimed] == ["7d", "1d"]
     await store.deliveries.mark_skipped(claimed[0].key, "skipped_superseded", "later one", due)
     await store.deliveries.mark_sent(claimed[1].key, 2, due)
     await store.deliveries.plan(1, REF, [], channel_id=10, role_id=20, now=due)
@@ -248,14 +257,20 @@ async def test_plan_without_a_live_subscription_does_nothing(store: Store) -> No
 
 async def test_plan_refuses_duplicate_milestones(store: Store) -> None:
     await setup(store, 1, REF, PREMIERE, "0")
-    twice = [PlannedDelivery("0", PREMIERE), PlannedDelivery("0", PREMIERE)]
+    twice = [
+        PlannedDelivery(milestone_from_code("0"), PREMIERE),
+        PlannedDelivery(milestone_from_code("0"), PREMIERE),
+    ]
     with pytest.raises(ValueError, match="twice"):
         await store.deliveries.plan(1, REF, twice, channel_id=10, role_id=20, now=NOW)
 
 
 async def test_plan_is_one_transaction(store: Store) -> None:
     await setup(store, 1, REF, PREMIERE, "1d", "0")
-    bad = [PlannedDelivery("7d", PREMIERE - timedelta(days=7)), PlannedDelivery("0", PREMIERE)]
+    bad = [
+        PlannedDelivery(milestone_from_code("7d"), PREMIERE - timedelta(days=7)),
+        PlannedDelivery(milestone_from_code("0"), PREMIERE),
+    ]
     await store.db.conn.execute(  # make the insert of 7d fail after the rest was decided
         "CREATE TRIGGER no_7d BEFORE INSERT ON deliveries WHEN new.milestone = '7d' "
         "BEGIN SELECT RAISE(ABORT, 'boom'); END"
@@ -273,7 +288,7 @@ async def test_claim_due_takes_due_rows_once(store: Store) -> None:
     assert await store.deliveries.claim_due(NOW) == []
     at = PREMIERE - timedelta(hours=1)
     claimed = await store.deliveries.claim_due(at)
-    assert [d.milestone for d in claimed] == ["7d", "1d", "1h"]  # earliest first
+    assert [str(d.milestone) for d in claimed] == ["7d", "1d", "1h"]  # earliest first
     assert all(d.status == "sending" and d.attempts == 1 and d.claimed_at == at for d in claimed)
     assert await store.deliveries.claim_due(at) == []
     assert await store.deliveries.claim_due(PREMIERE + timedelta(days=1)) == [await row(store, "0")]
@@ -282,8 +297,11 @@ async def test_claim_due_takes_due_rows_once(store: Store) -> None:
 async def test_claim_due_respects_limit(store: Store) -> None:
     await setup(store)
     first = await store.deliveries.claim_due(PREMIERE, limit=2)
-    assert [d.milestone for d in first] == ["7d", "1d"]
-    assert [d.milestone for d in await store.deliveries.claim_due(PREMIERE, limit=2)] == ["1h", "0"]
+    assert [str(d.milestone) for d in first] == ["7d", "1d"]
+    assert [str(d.milestone) for d in await store.deliveries.claim_due(PREMIERE, limit=2)] == [
+        "1h",
+        "0",
+    ]
 
 
 async def test_claim_due_only_active_subscriptions(store: Store) -> None:
@@ -360,9 +378,9 @@ async def test_concurrent_claims_from_two_processes_are_disjoint(tmp_path: Path)
 
 async def test_mark_functions_only_from_sending(store: Store) -> None:
     await setup(store)
-    key = DeliveryKey(1, REF, "7d")
+    key = DeliveryKey(1, REF, milestone_from_code("7d"))
     at = PREMIERE - timedelta(days=7)
-    missing = DeliveryKey(1, REF, "99d")
+    missing = DeliveryKey(1, REF, milestone_from_code("99d"))
     for settle in (
         store.deliveries.mark_sent(key, 1, at),
         store.deliveries.mark_skipped(key, "skipped_stale", "late", at),
@@ -391,7 +409,7 @@ async def test_mark_skipped_and_failed(store: Store) -> None:
     assert await store.deliveries.mark_failed(hour, "403 Missing Access", at)
     with pytest.raises(ValueError, match="skipped"):
         await store.deliveries.mark_skipped(hour, "sent", "no", at)  # type: ignore[arg-type]
-    got = {d.milestone: (d.status, d.detail) for d in await store.deliveries.history(1, REF)}
+    got = {str(d.milestone): (d.status, d.detail) for d in await store.deliveries.history(1, REF)}
     assert got == {
         "7d": ("skipped_stale", "12 days late"),
         "1d": ("skipped_superseded", "1h is due"),
@@ -458,7 +476,7 @@ async def test_next_due(store: Store) -> None:
 
 async def test_pending_for_and_history(store: Store) -> None:
     await setup(store)
-    assert [d.milestone for d in await store.deliveries.pending_for(1, REF, limit=2)] == [
+    assert [str(d.milestone) for d in await store.deliveries.pending_for(1, REF, limit=2)] == [
         "7d",
         "1d",
     ]
@@ -467,20 +485,20 @@ async def test_pending_for_and_history(store: Store) -> None:
         at = PREMIERE - LEADS[code]
         [d] = await store.deliveries.claim_due(at)
         await store.deliveries.mark_sent(d.key, 1, at)
-    assert [d.milestone for d in await store.deliveries.history(1, REF)] == ["1h", "1d", "7d"]
-    assert [d.milestone for d in await store.deliveries.history(1, REF, limit=1)] == ["1h"]
-    assert [d.milestone for d in await store.deliveries.pending_for(1, REF)] == ["0"]
+    assert [str(d.milestone) for d in await store.deliveries.history(1, REF)] == ["1h", "1d", "7d"]
+    assert [str(d.milestone) for d in await store.deliveries.history(1, REF, limit=1)] == ["1h"]
+    assert [str(d.milestone) for d in await store.deliveries.pending_for(1, REF)] == ["0"]
     assert await store.deliveries.pending_for(2, REF) == []
 
 
 async def test_counts(store: Store) -> None:
     assert await store.deliveries.counts() == {}
     await setup(store, 1)
-    await setup(store, 1, "other/1/premiere", PREMIERE, "0")
+    await setup(store, 1, PackEventRef("other", 1, "premiere"), PREMIERE, "0")
     await store.deliveries.claim_due(PREMIERE - timedelta(days=7))
     assert await store.deliveries.counts() == {"pending": 4, "sending": 1}
     assert await store.deliveries.counts(REF) == {"pending": 3, "sending": 1}
-    assert await store.deliveries.counts("nothing/1/here") == {}
+    assert await store.deliveries.counts(PackEventRef("nothing", 1, "here")) == {}
 
 
 async def test_rows_are_unique_and_follow_their_subscription(store: Store) -> None:
@@ -489,13 +507,13 @@ async def test_rows_are_unique_and_follow_their_subscription(store: Store) -> No
         await store.db.conn.execute(
             "INSERT INTO deliveries (guild_id, event_ref, milestone, due_at, channel_id, nonce) "
             "VALUES (1, ?, '0', '2023-08-03T07:00:00+00:00', 10, 'x')",
-            (REF,),
+            (str(REF),),
         )
     with pytest.raises(sqlite3.IntegrityError):  # no subscription
         await store.db.conn.execute(
             "INSERT INTO deliveries (guild_id, event_ref, milestone, due_at, channel_id, nonce) "
             "VALUES (9, ?, '0', '2023-08-03T07:00:00+00:00', 10, 'x')",
-            (REF,),
+            (str(REF),),
         )
     await store.db.conn.execute("DELETE FROM subscriptions WHERE guild_id = 1")
     assert await store.deliveries.counts() == {}

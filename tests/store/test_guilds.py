@@ -5,29 +5,31 @@ from pathlib import Path
 
 import pytest
 
+from bot.reminders.milestones import milestone_from_code
 from bot.store import PlannedDelivery, Store, Subscription
+from bot.store.countdown_models import EventRef, PackEventRef
 from tests.store.conftest import CLOCK_START
 
 NOW = CLOCK_START
 LATER = NOW + timedelta(hours=1)
-REF = "heartstopper/2/premiere"
-OTHER = "heartstopper/2/trailer"
+REF = PackEventRef("heartstopper", 2, "premiere")
+OTHER = PackEventRef("heartstopper", 2, "trailer")
 PREMIERE = datetime(2023, 8, 3, 7, 0, tzinfo=UTC)
 
 
 async def subscribe(
-    store: Store, guild: int = 1, ref: str = REF, *, channel: int = 10, role: int | None = 20
+    store: Store, guild: int = 1, ref: EventRef = REF, *, channel: int = 10, role: int | None = 20
 ) -> Subscription:
     return await store.guilds.subscribe(
         guild, ref, channel_id=channel, role_id=role, milestones="7d,1d,0", now=NOW
     )
 
 
-async def plan(store: Store, guild: int = 1, ref: str = REF, channel: int = 10) -> None:
+async def plan(store: Store, guild: int = 1, ref: EventRef = REF, channel: int = 10) -> None:
     wanted = [
-        PlannedDelivery("7d", PREMIERE - timedelta(days=7)),
-        PlannedDelivery("1d", PREMIERE - timedelta(days=1)),
-        PlannedDelivery("0", PREMIERE),
+        PlannedDelivery(milestone_from_code("7d"), PREMIERE - timedelta(days=7)),
+        PlannedDelivery(milestone_from_code("1d"), PREMIERE - timedelta(days=1)),
+        PlannedDelivery(milestone_from_code("0"), PREMIERE),
     ]
     await store.deliveries.plan(guild, ref, wanted, channel_id=channel, role_id=20, now=NOW)
 
@@ -108,7 +110,7 @@ async def test_repeated_setup_moves_pending_deliveries_only(store: Store) -> Non
 
     await store.guilds.subscribe(1, REF, channel_id=11, role_id=21, milestones="7d,1d,0", now=now)
     [sent] = await store.deliveries.history(1, REF)
-    assert (sent.milestone, sent.channel_id, sent.role_id) == ("7d", 10, 20)
+    assert (str(sent.milestone), sent.channel_id, sent.role_id) == ("7d", 10, 20)
     pending = await store.deliveries.pending_for(1, REF)
     assert [(d.channel_id, d.role_id) for d in pending] == [(11, 21), (11, 21)]
 
@@ -200,7 +202,7 @@ async def test_stop_cancels_only_pending(store: Store) -> None:
     assert sub is not None
     assert sub.status == "stopped"
     assert await store.deliveries.pending_for(1, REF) == []
-    rows = {d.milestone: d for d in await store.deliveries.history(1, REF)}
+    rows = {str(d.milestone): d for d in await store.deliveries.history(1, REF)}
     assert set(rows) == {"7d", "0"}
     assert rows["7d"].status == "sent"
     assert (rows["0"].status, rows["0"].detail, rows["0"].settled_at) == (
@@ -209,7 +211,7 @@ async def test_stop_cancels_only_pending(store: Store) -> None:
         LATER,
     )
     assert await store.deliveries.counts() == {"sent": 1, "sending": 1, "cancelled": 1}
-    assert sending.milestone == "1d"
+    assert str(sending.milestone) == "1d"
     assert await store.guilds.stop(1, REF, LATER) == 0  # again: nothing left to cancel
     assert await store.guilds.stop(9, REF, LATER) == 0  # never subscribed
 
@@ -255,7 +257,7 @@ async def test_paused_for_lists_guilds_paused_for_that_reason(tmp_path: Path) ->
         for guild in (1, 2, 3):
             await store.guilds.subscribe(
                 guild,
-                "heartstopper/2/premiere",
+                REF,
                 channel_id=9,
                 role_id=None,
                 milestones="1d",

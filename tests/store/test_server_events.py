@@ -6,7 +6,7 @@ import dataclasses
 from datetime import timedelta
 
 from bot.store import Store
-from bot.store.countdown_models import ServerEvent
+from bot.store.countdown_models import PackEventRef, ServerEvent, ServerEventRef
 from tests.store.conftest import CLOCK_START
 
 NOW = CLOCK_START
@@ -68,13 +68,13 @@ async def test_tracked_guilds_are_those_counting_down_to_their_own_open_events(
         await store.server_events.save(event(guild_id=guild, event_id=event_id))
     await store.server_events.save(event(guild_id=4, event_id=8, state="cancelled"))
     for guild, ref in (
-        (1, "server-event:100"),
-        (2, "heartstopper/2/premiere"),
-        (3, "server-event:7"),
-        (4, "server-event:8"),
+        (1, ServerEventRef(100)),
+        (2, PackEventRef("heartstopper", 2, "premiere")),
+        (3, ServerEventRef(7)),
+        (4, ServerEventRef(8)),
     ):
         await store.guilds.subscribe(
             guild, ref, channel_id=9, role_id=None, milestones="1d", now=NOW
         )
-    await store.guilds.stop(3, "server-event:7", NOW)
+    await store.guilds.stop(3, ServerEventRef(7), NOW)
     assert await store.server_events.tracked_guilds() == {1}
