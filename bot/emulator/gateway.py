@@ -37,7 +37,6 @@ OP_HELLO = 10
 OP_HEARTBEAT_ACK = 11
 
 CLOSE_UNKNOWN_ERROR = 4000
-CLOSE_NOT_AUTHENTICATED = 4003
 CLOSE_AUTHENTICATION_FAILED = 4004
 CLOSE_ALREADY_AUTHENTICATED = 4005
 CLOSE_SESSION_TIMED_OUT = 4009
@@ -188,7 +187,7 @@ class GatewayConnection:
         if emu.last_identify is not None and now - emu.last_identify < emu.identify_interval:
             # max_concurrency 1: one IDENTIFY per interval, or the session is refused.
             emu.gateway_log.append("refused identify")
-            emu._breach(
+            emu.breach(
                 f"gateway: IDENTIFY {now - emu.last_identify:.2f} s after the previous one "
                 f"(max_concurrency 1 allows one per {emu.identify_interval:g} s)"
             )

@@ -11,15 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import secrets
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
 
-import orjson
 from aiohttp import web
 from discord import Permissions
 
@@ -34,17 +31,11 @@ from bot.emulator.gateway import (
     GatewayConnection,
     GatewaySession,
 )
-from bot.emulator.limits import Admission, RestLimits
-from bot.emulator.routes import (
-    ACK_DEADLINE_SECONDS,
-    INTERACTION_AUTOCOMPLETE,
-    INTERACTION_COMMAND,
-    INTERACTION_COMPONENT,
-    NONCE_WINDOW_SECONDS,
-    ApiError,
-    Interaction,
-    RestHandlers,
-)
+from bot.emulator.rest.app import rest_application
+from bot.emulator.rest.context import API_PREFIX
+from bot.emulator.rest.faults import FaultInjector
+from bot.emulator.rest.limits import RateLimits
+from bot.emulator.rest.recording import RequestRecorder
 from bot.emulator.scheduling import ScheduledEventError, create_event, modify_event
 from bot.emulator.state import (
     CHANNEL_STAGE,
@@ -56,9 +47,13 @@ from bot.emulator.state import (
     EVENT_SCHEDULED,
     EVENT_STAGE,
     EVENT_VOICE,
+    INTERACTION_AUTOCOMPLETE,
+    INTERACTION_COMMAND,
+    INTERACTION_COMPONENT,
     PRIVACY_GUILD_ONLY,
     Channel,
     Guild,
+    Interaction,
     Json,
     Member,
     Message,
@@ -69,9 +64,6 @@ from bot.emulator.state import (
     iso,
     utc_now,
 )
-
-if TYPE_CHECKING:
-    from bot.emulator.contract import RequestContract
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +77,9 @@ DEFAULT_BOT_PERMISSIONS = Permissions(
 MEMBER_PERMISSIONS = Permissions(
     view_channel=True, send_messages=True, read_message_history=True, use_application_commands=True
 ).value
+ACK_DEADLINE_SECONDS = 3.0
+NONCE_WINDOW_SECONDS = 300
+MAX_BODY_BYTES = 25 * 1024 * 1024
 EXTERNAL_EVENT_LENGTH = timedelta(hours=2)
 EVENT_STATUSES = {
     "scheduled": EVENT_SCHEDULED,
@@ -99,7 +94,7 @@ class RuleBreach(AssertionError):  # noqa: N818 - it reads as "a rule breach hap
     """The bot broke one of Discord's rules; the message names the rule."""
 
 
-class Emulator(RestHandlers):
+class Emulator:
     """An in-memory Discord: one application, its bot user, guilds and the users in them."""
 
     def __init__(
@@ -113,7 +108,6 @@ class Emulator(RestHandlers):
         global_rate_limit: float | None = None,
         max_guilds_per_shard: int = 2500,
         route_limit: tuple[int, float] = (50, 1.0),
-        contract: RequestContract | None = None,
         identify_interval: float = 0.0,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
@@ -135,13 +129,10 @@ class Emulator(RestHandlers):
         self.interactions: dict[int, Interaction] = {}
         self.sessions: dict[str, GatewaySession] = {}
         self.breaches: list[str] = []
-        self.requests: list[tuple[str, str, Any]] = []
-        self.contract = contract
+        self.recorder = RequestRecorder()
         self.faults_injected: Counter[str] = Counter()  # REST and gateway faults, by kind
-        self.limits = RestLimits(global_rate_limit, route_limit, self.faults_injected)
-        self._route_table = [
-            (method, re.compile(path), handler) for (method, path), handler in self._routes()
-        ]
+        self.faults = FaultInjector(self.faults_injected)
+        self.limits = RateLimits(global_rate_limit, route_limit)
         self.identify_interval = identify_interval  # >0: refuse IDENTIFYs closer than this
         self.last_identify: float | None = None
         self.gateway_log: list[str] = []  # "identify", "resume", "refused identify", ...
@@ -157,7 +148,7 @@ class Emulator(RestHandlers):
     @property
     def api_base(self) -> str:
         """The REST address to give discord.py (DISCORD_API_BASE)."""
-        return f"http://{self.host}:{self.port}/api/v10"
+        return f"http://{self.host}:{self.port}{API_PREFIX}"
 
     @property
     def gateway_url(self) -> str:
@@ -166,9 +157,9 @@ class Emulator(RestHandlers):
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Listen on `host:port` (port 0: any free port)."""
-        app = web.Application(client_max_size=25 * 1024 * 1024)
+        app = web.Application(client_max_size=MAX_BODY_BYTES)
         app.router.add_get("/gateway", self._gateway)
-        app.router.add_route("*", "/api/v{version:\\d+}/{path:.*}", self._rest)
+        app.add_subapp(API_PREFIX, rest_application(self))
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -262,12 +253,20 @@ class Emulator(RestHandlers):
         """Call `listener` with every message the bot creates in a channel."""
         self._message_listeners.append(listener)
 
+    async def message_posted(self, message: Message) -> None:
+        """Show a message the bot created in a channel to every `on_message` listener."""
+        for listener in self._message_listeners:
+            outcome = listener(message)
+            if asyncio.iscoroutine(outcome):
+                await outcome
+
     def assert_no_breaches(self) -> None:
         """Fail with every Discord rule the bot broke so far."""
         if self.breaches:
             raise RuleBreach("the bot broke Discord's rules:\n" + "\n".join(self.breaches))
 
-    def _breach(self, rule: str) -> None:
+    def breach(self, rule: str) -> None:
+        """Record that the bot broke one of Discord's rules, naming the rule."""
         log.warning("rule breach: %s", rule)
         self.breaches.append(rule)
 
@@ -312,6 +311,13 @@ class Emulator(RestHandlers):
             return
         await session.dispatch(event, data)
 
+    async def scheduled_event_changed(self, event: ScheduledEvent, gateway_event: str) -> None:
+        """Tell the bot about a created, updated or deleted event (if it asked to hear)."""
+        payload = event.to_json(with_user_count=False)
+        await self.notify_guild(
+            event.guild_id, gateway_event, payload, intent=INTENT_GUILD_SCHEDULED_EVENTS
+        )
+
     async def remove_bot_from(self, guild: Guild) -> None:
         """The guild kicks the bot: GUILD_DELETE, and the bot's requests there fail."""
         guild.members.pop(self.bot_user.id, None)
@@ -326,11 +332,6 @@ class Emulator(RestHandlers):
     async def channel_changed(self, channel: Channel) -> None:
         """Tell the bot a channel changed (overwrites, name): CHANNEL_UPDATE."""
         await self.dispatch_to_guild(channel.guild_id, "CHANNEL_UPDATE", channel.to_json())
-
-    async def role_changed(self, guild: Guild, role: Role) -> None:
-        """Tell the bot a role changed (permissions, mentionable): GUILD_ROLE_UPDATE."""
-        payload = {"guild_id": str(guild.id), "role": role.to_json()}
-        await self.dispatch_to_guild(guild.id, "GUILD_ROLE_UPDATE", payload)
 
     async def wait_until_connected(self, timeout: float = 10.0) -> None:
         """Wait for every shard to have identified."""
@@ -474,7 +475,7 @@ class Emulator(RestHandlers):
             await asyncio.wait_for(interaction.done.wait(), timeout)
         except TimeoutError:
             if not interaction.acknowledged:
-                self._breach(f"{interaction.label}: never acknowledged (Discord allows 3 s)")
+                self.breach(f"{interaction.label}: never acknowledged (Discord allows 3 s)")
             raise EmulatorError(
                 f"the bot did not answer {interaction.label} in {timeout:g} s"
             ) from None
@@ -763,87 +764,3 @@ class Emulator(RestHandlers):
         }
         name = "GUILD_SCHEDULED_EVENT_USER_" + ("ADD" if interested else "REMOVE")
         await self.notify_guild(guild.id, name, payload, intent=INTENT_GUILD_SCHEDULED_EVENTS)
-
-    # ------------------------------------------------------------------ REST
-
-    async def _rest(self, request: web.Request) -> web.StreamResponse:
-        path = "/" + request.match_info["path"]
-        method = request.method
-        body = await self._read_body(request)
-        self.requests.append((method, path, body))
-        if self.contract is not None:
-            for problem in self.contract.check(method, path, body):
-                self._breach(f"contract: {problem}")
-        exempt = path.startswith(("/interactions/", "/webhooks/"))
-        if not exempt and request.headers.get("Authorization") != f"Bot {self.token}":
-            return self._error(401, 0, "401: Unauthorized")
-        admission = await self.limits.admit(method, path, exempt=exempt)
-        if not isinstance(admission, Admission):
-            return admission
-        try:
-            response = await self._route(method, path, request, body)
-        except ApiError as exc:
-            response = self._error(exc.status, exc.code, exc.message, exc.errors)
-        return self.limits.answer(admission, response)
-
-    async def _read_body(self, request: web.Request) -> Any:
-        if not request.can_read_body:
-            return None
-        if request.content_type == "multipart/form-data":
-            reader = await request.multipart()
-            payload: Any = None
-            while (part := await reader.next()) is not None:
-                if getattr(part, "name", None) == "payload_json":
-                    payload = orjson.loads(await part.text())  # type: ignore[union-attr]
-            return payload
-        raw = await request.read()
-        if request.headers.get("Content-Type") == "application/json" and raw:
-            return orjson.loads(raw)
-        return None
-
-    async def _route(self, method: str, path: str, request: web.Request, body: Any) -> web.Response:
-        for want, pattern, handler in self._route_table:
-            if want == method and (match := pattern.fullmatch(path)) is not None:
-                return await handler(request, body, *match.groups())
-        return self._error(404, 0, "404: Not Found")
-
-    def _routes(self) -> list[tuple[tuple[str, str], Callable[..., Awaitable[web.Response]]]]:
-        """Every REST route: (method, path regex) and its handler, in the order they are tried."""
-        app = r"(\d+)"
-        return [
-            (("GET", "/users/@me"), self._get_me),
-            (("GET", "/oauth2/applications/@me"), self._get_application),
-            (("GET", "/applications/@me"), self._get_application),
-            (("GET", "/gateway"), self._get_gateway),
-            (("GET", "/gateway/bot"), self._get_gateway_bot),
-            (("PUT", f"/applications/{app}/commands"), self._put_global_commands),
-            (("GET", f"/applications/{app}/commands"), self._get_global_commands),
-            (("PUT", f"/applications/{app}/guilds/{app}/commands"), self._put_guild_commands),
-            (("GET", f"/applications/{app}/guilds/{app}/commands"), self._get_guild_commands),
-            (("POST", r"/interactions/(\d+)/([^/]+)/callback"), self._interaction_callback),
-            (("POST", rf"/webhooks/{app}/([^/]+)"), self._followup),
-            (("GET", rf"/webhooks/{app}/([^/]+)/messages/(@original|\d+)"), self._get_webhook_msg),
-            (
-                ("PATCH", rf"/webhooks/{app}/([^/]+)/messages/(@original|\d+)"),
-                self._edit_webhook_msg,
-            ),
-            (
-                ("DELETE", rf"/webhooks/{app}/([^/]+)/messages/(@original|\d+)"),
-                self._del_webhook_msg,
-            ),
-            (("GET", r"/channels/(\d+)"), self._get_channel),
-            (("POST", r"/channels/(\d+)/messages"), self._create_message),
-            (("GET", r"/channels/(\d+)/messages"), self._list_messages),
-            (("GET", r"/channels/(\d+)/messages/(\d+)"), self._get_message),
-            (("PATCH", r"/channels/(\d+)/messages/(\d+)"), self._edit_message),
-            (("DELETE", r"/channels/(\d+)/messages/(\d+)"), self._delete_message),
-            (("GET", r"/guilds/(\d+)"), self._get_guild),
-            (("GET", r"/guilds/(\d+)/channels"), self._get_guild_channels),
-            (("GET", r"/guilds/(\d+)/roles"), self._get_guild_roles),
-            (("GET", r"/guilds/(\d+)/members/(\d+)"), self._get_member),
-            (("GET", r"/guilds/(\d+)/scheduled-events"), self._list_events),
-            (("POST", r"/guilds/(\d+)/scheduled-events"), self._create_event),
-            (("GET", r"/guilds/(\d+)/scheduled-events/(\d+)"), self._get_event),
-            (("PATCH", r"/guilds/(\d+)/scheduled-events/(\d+)"), self._edit_event),
-            (("DELETE", r"/guilds/(\d+)/scheduled-events/(\d+)"), self._delete_event),
-        ]
