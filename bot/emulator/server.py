@@ -15,12 +15,13 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from aiohttp import web
 from discord import Permissions
 
 from bot.emulator.commands import CommandRegistry, EmulatorError, OptionValue
+from bot.emulator.event_params import create_params, modify_params
 from bot.emulator.gateway import (
     CLOSE_ABNORMAL,
     CLOSE_SESSION_TIMED_OUT,
@@ -40,17 +41,9 @@ from bot.emulator.scheduling import ScheduledEventError, create_event, modify_ev
 from bot.emulator.state import (
     CHANNEL_STAGE,
     CHANNEL_VOICE,
-    EVENT_ACTIVE,
-    EVENT_CANCELED,
-    EVENT_COMPLETED,
-    EVENT_EXTERNAL,
-    EVENT_SCHEDULED,
-    EVENT_STAGE,
-    EVENT_VOICE,
     INTERACTION_AUTOCOMPLETE,
     INTERACTION_COMMAND,
     INTERACTION_COMPONENT,
-    PRIVACY_GUILD_ONLY,
     Channel,
     Guild,
     Interaction,
@@ -61,7 +54,6 @@ from bot.emulator.state import (
     ScheduledEvent,
     Snowflakes,
     User,
-    iso,
     utc_now,
 )
 
@@ -80,14 +72,6 @@ MEMBER_PERMISSIONS = Permissions(
 ACK_DEADLINE_SECONDS = 3.0
 NONCE_WINDOW_SECONDS = 300
 MAX_BODY_BYTES = 25 * 1024 * 1024
-EXTERNAL_EVENT_LENGTH = timedelta(hours=2)
-EVENT_STATUSES = {
-    "scheduled": EVENT_SCHEDULED,
-    "active": EVENT_ACTIVE,
-    "completed": EVENT_COMPLETED,
-    "canceled": EVENT_CANCELED,
-    "cancelled": EVENT_CANCELED,
-}
 
 
 class RuleBreach(AssertionError):  # noqa: N818 - it reads as "a rule breach happened"
@@ -651,23 +635,14 @@ class Emulator:
         In `channel` it is a VOICE or STAGE event by the channel's type; without one it is
         EXTERNAL at `location` ("Online"), ending at `ends_at` (two hours after the start).
         """
-        body: Json = {
-            "name": name,
-            "privacy_level": PRIVACY_GUILD_ONLY,
-            "scheduled_start_time": iso(starts_at),
-            "description": description,
-        }
-        if channel is not None:
-            kind = EVENT_STAGE if channel.type == CHANNEL_STAGE else EVENT_VOICE
-            body.update(entity_type=kind, channel_id=str(channel.id))
-            if ends_at is not None:
-                body["scheduled_end_time"] = iso(ends_at)
-        else:
-            body.update(
-                entity_type=EVENT_EXTERNAL,
-                entity_metadata={"location": location or "Online"},
-                scheduled_end_time=iso(ends_at or starts_at + EXTERNAL_EVENT_LENGTH),
-            )
+        body = create_params(
+            name,
+            starts_at,
+            ends_at=ends_at,
+            channel=channel,
+            location=location,
+            description=description,
+        )
         creator = self._event_creator(guild, by)
         try:
             event = create_event(
@@ -684,11 +659,10 @@ class Emulator:
     ) -> ScheduledEvent:
         """A moderator edits an event: GUILD_SCHEDULED_EVENT_UPDATE.
 
-        `changes`: name, description, starts_at, ends_at, status (a number, or "active",
-        "completed", "canceled"), channel (a voice or stage channel) or location (EXTERNAL).
+        `changes`: as `event_params.modify_params` takes them.
         """
         event = self.scheduled_event(guild, event_id)
-        body = self._event_changes(event, changes)
+        body = modify_params(event, changes)
         try:
             changed = modify_event(guild, event, body, now=self.clock())
         except ScheduledEventError as exc:
@@ -696,39 +670,6 @@ class Emulator:
         guild.scheduled_events[event.id] = changed
         await self.scheduled_event_changed(changed, "GUILD_SCHEDULED_EVENT_UPDATE")
         return changed
-
-    def _event_changes(self, event: ScheduledEvent, changes: Mapping[str, object]) -> Json:
-        """The Modify Guild Scheduled Event params that make `changes` to `event`."""
-        body: Json = {}
-        for key, value in changes.items():
-            if key in ("name", "description"):
-                body[key] = value
-            elif key in ("starts_at", "ends_at") and (value is None or isinstance(value, datetime)):
-                field = "scheduled_start_time" if key == "starts_at" else "scheduled_end_time"
-                body[field] = None if value is None else iso(value)
-            elif key == "status":
-                body["status"] = self._event_status(value)
-            elif key == "channel" and isinstance(value, Channel):
-                kind = EVENT_STAGE if value.type == CHANNEL_STAGE else EVENT_VOICE
-                body.update(entity_type=kind, channel_id=str(value.id))
-            elif key == "location" and isinstance(value, str):
-                body.update(entity_type=EVENT_EXTERNAL, channel_id=None)
-                body["entity_metadata"] = {"location": value}
-                end = event.scheduled_end_time
-                if end is None:
-                    end = event.scheduled_start_time + EXTERNAL_EVENT_LENGTH
-                body.setdefault("scheduled_end_time", iso(end))
-            else:
-                raise EmulatorError(f"cannot change {key}={value!r} of a scheduled event")
-        return body
-
-    @staticmethod
-    def _event_status(value: object) -> int:
-        if isinstance(value, int):
-            return value
-        if isinstance(value, str) and value.lower() in EVENT_STATUSES:
-            return EVENT_STATUSES[value.lower()]
-        raise EmulatorError(f"{value!r} is not an event status ({', '.join(EVENT_STATUSES)})")
 
     async def delete_scheduled_event(self, guild: Guild, event_id: int) -> None:
         """A moderator deletes an event: GUILD_SCHEDULED_EVENT_DELETE."""
