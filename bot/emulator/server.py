@@ -376,43 +376,6 @@ class Emulator:
 
     # ------------------------------------------------------------------ test API
 
-    def _member_json(self, guild: Guild, user: User) -> Json:
-        member = guild.members.get(user.id)
-        if member is None:
-            raise EmulatorError(f"{user.username} is not a member of {guild.name}")
-        data = member.to_json()
-        data["permissions"] = str(guild.base_permissions(user.id))
-        return data
-
-    def _interaction_json(
-        self, interaction: Interaction, data: Json, message: Message | None = None
-    ) -> Json:
-        guild = self.guilds[interaction.guild_id]
-        channel = guild.channels[interaction.channel_id]
-        payload: Json = {
-            "id": str(interaction.id),
-            "application_id": str(self.application_id),
-            "type": interaction.type,
-            "data": data,
-            "guild_id": str(guild.id),
-            "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
-            "channel_id": str(channel.id),
-            "channel": channel.to_json(),
-            "member": self._member_json(guild, interaction.user),
-            "token": interaction.token,
-            "version": 1,
-            "app_permissions": str(guild.channel_permissions(self.bot_user.id, channel.id)),
-            "locale": "en-US",
-            "guild_locale": "en-US",
-            "entitlements": [],
-            "authorizing_integration_owners": {"0": str(guild.id)},
-            "context": 0,
-            "attachment_size_limit": 10 * 1024 * 1024,
-        }
-        if message is not None:
-            payload["message"] = message.to_json()
-        return payload
-
     def _default_place(
         self, guild: Guild | None, channel: Channel | None, user: User | None
     ) -> tuple[Guild, Channel, User]:
@@ -438,6 +401,8 @@ class Emulator:
         message: Message | None = None,
     ) -> Interaction:
         guild, channel, user = self._default_place(guild, channel, user)
+        if user.id not in guild.members:
+            raise EmulatorError(f"{user.username} is not a member of {guild.name}")
         interaction = Interaction(
             id=self.ids.next(),
             token=secrets.token_urlsafe(32),
@@ -450,7 +415,9 @@ class Emulator:
             source_message=message,
         )
         self.interactions[interaction.id] = interaction
-        payload = self._interaction_json(interaction, data, message)
+        payload = interaction.to_json(
+            guild, data, application_id=self.application_id, bot_user_id=self.bot_user.id
+        )
         await self.dispatch_to_guild(guild.id, "INTERACTION_CREATE", payload)
         return interaction
 

@@ -442,3 +442,32 @@ class Interaction:
     followups: list[Message] = field(default_factory=list)
     choices: list[Json] = field(default_factory=list)
     done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def to_json(self, guild: Guild, data: Json, *, application_id: int, bot_user_id: int) -> Json:
+        """The INTERACTION_CREATE payload, with `data` built from the command or the button."""
+        channel = guild.channels[self.channel_id]
+        member = guild.members[self.user.id].to_json()
+        member["permissions"] = str(guild.base_permissions(self.user.id))
+        payload: Json = {
+            "id": str(self.id),
+            "application_id": str(application_id),
+            "type": self.type,
+            "data": data,
+            "guild_id": str(guild.id),
+            "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
+            "channel_id": str(channel.id),
+            "channel": channel.to_json(),
+            "member": member,
+            "token": self.token,
+            "version": 1,
+            "app_permissions": str(guild.channel_permissions(bot_user_id, channel.id)),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(guild.id)},
+            "context": 0,
+            "attachment_size_limit": 10 * 1024 * 1024,
+        }
+        if self.source_message is not None:
+            payload["message"] = self.source_message.to_json()
+        return payload
