@@ -54,6 +54,7 @@ REPLAY_BUFFER = 1000
 HEARTBEAT_ACK_DELAY_SECONDS = 0.01
 
 INTENT_GUILD_SCHEDULED_EVENTS = 1 << 16
+MAX_GUILDS_PER_SHARD = 2500  # more on one connection: 4011 Sharding required
 
 
 class GatewaySession:
@@ -155,7 +156,7 @@ class GatewayConnection:
     async def _handle(self, op: int, data: Any) -> None:
         if op == OP_HEARTBEAT:
             # Only the ACK is late: what the client sent after the heartbeat is read at once.
-            ack = asyncio.create_task(self._ack_later(self.emulator.heartbeat_ack_delay))
+            ack = asyncio.create_task(self._ack_later(HEARTBEAT_ACK_DELAY_SECONDS))
             self._acks.add(ack)
             ack.add_done_callback(self._acks.discard)
         elif op == OP_IDENTIFY:
@@ -198,7 +199,7 @@ class GatewayConnection:
         intents = data.get("intents")
         session = GatewaySession(emu, shard_id, shard_count, intents if type(intents) is int else 0)
         guilds = [g for g in emu.guilds.values() if session.owns_guild(g.id)]
-        if len(guilds) > emu.max_guilds_per_shard:
+        if len(guilds) > MAX_GUILDS_PER_SHARD:
             await self.close(CLOSE_SHARDING_REQUIRED, "Sharding required.")
             return
         emu.sessions[session.id] = session

@@ -25,7 +25,6 @@ from bot.emulator.event_params import create_params, modify_params
 from bot.emulator.gateway import (
     CLOSE_ABNORMAL,
     CLOSE_SESSION_TIMED_OUT,
-    HEARTBEAT_ACK_DELAY_SECONDS,
     INTENT_GUILD_SCHEDULED_EVENTS,
     OP_INVALID_SESSION,
     OP_RECONNECT,
@@ -87,11 +86,8 @@ class Emulator:
         token: str | None = None,
         shard_count: int = 1,
         heartbeat_ms: int = 41_250,
-        heartbeat_ack_delay: float = HEARTBEAT_ACK_DELAY_SECONDS,
         ack_deadline: float = ACK_DEADLINE_SECONDS,
         global_rate_limit: float | None = None,
-        max_guilds_per_shard: int = 2500,
-        route_limit: tuple[int, float] = (50, 1.0),
         identify_interval: float = 0.0,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
@@ -100,10 +96,8 @@ class Emulator:
         self.token = token or f"emulator.{secrets.token_urlsafe(24)}"
         self.shard_count = shard_count
         self.heartbeat_ms = heartbeat_ms
-        self.heartbeat_ack_delay = heartbeat_ack_delay
         self.ack_deadline = ack_deadline
         self.nonce_window: float = NONCE_WINDOW_SECONDS
-        self.max_guilds_per_shard = max_guilds_per_shard
         self.application_id = self.ids.next()
         self.bot_user = User(self.application_id, "fanbot", bot=True)
         self.users: dict[int, User] = {self.bot_user.id: self.bot_user}
@@ -116,7 +110,7 @@ class Emulator:
         self.recorder = RequestRecorder()
         self.faults_injected: Counter[str] = Counter()  # REST and gateway faults, by kind
         self.faults = FaultInjector(self.faults_injected)
-        self.limits = RateLimits(global_rate_limit, route_limit)
+        self.limits = RateLimits(global_rate_limit)
         self.identify_interval = identify_interval  # >0: refuse IDENTIFYs closer than this
         self.last_identify: float | None = None
         self.gateway_log: list[str] = []  # "identify", "resume", "refused identify", ...
@@ -274,14 +268,16 @@ class Emulator:
         candidates = live or owning
         return candidates[-1] if candidates else None
 
-    async def dispatch_to_guild(self, guild_id: int, event: str, data: Json) -> None:
+    async def _dispatch_to_guild(self, guild_id: int, event: str, data: Json) -> None:
         """Send a gateway event to the shard that owns `guild_id`."""
         session = self._session_for(guild_id)
         if session is None:
             raise EmulatorError("the bot is not connected to the gateway")
         await session.dispatch(event, data)
 
-    async def notify_guild(self, guild_id: int, event: str, data: Json, *, intent: int = 0) -> None:
+    async def _notify_guild(
+        self, guild_id: int, event: str, data: Json, *, intent: int = 0
+    ) -> None:
         """Send a gateway event to the guild's shard if its session identified with `intent`.
 
         With no session at all (the bot is offline) the change stays in the world only, for
@@ -298,24 +294,24 @@ class Emulator:
     async def scheduled_event_changed(self, event: ScheduledEvent, gateway_event: str) -> None:
         """Tell the bot about a created, updated or deleted event (if it asked to hear)."""
         payload = event.to_json(with_user_count=False)
-        await self.notify_guild(
+        await self._notify_guild(
             event.guild_id, gateway_event, payload, intent=INTENT_GUILD_SCHEDULED_EVENTS
         )
 
     async def remove_bot_from(self, guild: Guild) -> None:
         """The guild kicks the bot: GUILD_DELETE, and the bot's requests there fail."""
         guild.members.pop(self.bot_user.id, None)
-        await self.dispatch_to_guild(guild.id, "GUILD_DELETE", {"id": str(guild.id)})
+        await self._dispatch_to_guild(guild.id, "GUILD_DELETE", {"id": str(guild.id)})
 
     async def add_bot_to(self, guild: Guild) -> None:
         """The bot joins (again): GUILD_CREATE."""
         bot_role = next(r for r in guild.roles.values() if r.managed)
         guild.members[self.bot_user.id] = Member(self.bot_user, [bot_role.id])
-        await self.dispatch_to_guild(guild.id, "GUILD_CREATE", self.guild_payload(guild))
+        await self._dispatch_to_guild(guild.id, "GUILD_CREATE", self.guild_payload(guild))
 
     async def channel_changed(self, channel: Channel) -> None:
         """Tell the bot a channel changed (overwrites, name): CHANNEL_UPDATE."""
-        await self.dispatch_to_guild(channel.guild_id, "CHANNEL_UPDATE", channel.to_json())
+        await self._dispatch_to_guild(channel.guild_id, "CHANNEL_UPDATE", channel.to_json())
 
     async def wait_until_connected(self, timeout: float = 10.0) -> None:
         """Wait for every shard to have identified."""
@@ -418,7 +414,7 @@ class Emulator:
         payload = interaction.to_json(
             guild, data, application_id=self.application_id, bot_user_id=self.bot_user.id
         )
-        await self.dispatch_to_guild(guild.id, "INTERACTION_CREATE", payload)
+        await self._dispatch_to_guild(guild.id, "INTERACTION_CREATE", payload)
         return interaction
 
     async def _await_answer(self, interaction: Interaction, timeout: float) -> Interaction:
@@ -572,7 +568,7 @@ class Emulator:
         guild.channels[channel.id] = channel
         return channel
 
-    def scheduled_event(self, guild: Guild, event_id: int) -> ScheduledEvent:
+    def _scheduled_event(self, guild: Guild, event_id: int) -> ScheduledEvent:
         """The guild's scheduled event with id `event_id`."""
         event = guild.scheduled_events.get(event_id)
         if event is None:
@@ -628,7 +624,7 @@ class Emulator:
 
         `changes`: as `event_params.modify_params` takes them.
         """
-        event = self.scheduled_event(guild, event_id)
+        event = self._scheduled_event(guild, event_id)
         body = modify_params(event, changes)
         try:
             changed = modify_event(guild, event, body, now=self.clock())
@@ -640,7 +636,7 @@ class Emulator:
 
     async def delete_scheduled_event(self, guild: Guild, event_id: int) -> None:
         """A moderator deletes an event: GUILD_SCHEDULED_EVENT_DELETE."""
-        event = guild.scheduled_events.pop(self.scheduled_event(guild, event_id).id)
+        event = guild.scheduled_events.pop(self._scheduled_event(guild, event_id).id)
         await self.scheduled_event_changed(event, "GUILD_SCHEDULED_EVENT_DELETE")
 
     async def add_interested(self, guild: Guild, event_id: int, user: User) -> None:
@@ -654,7 +650,7 @@ class Emulator:
     async def _set_interest(
         self, guild: Guild, event_id: int, user: User, *, interested: bool
     ) -> None:
-        event = self.scheduled_event(guild, event_id)
+        event = self._scheduled_event(guild, event_id)
         if user.id not in guild.members:
             raise EmulatorError(f"{user.username} is not a member of {guild.name}")
         if interested and not event.is_open:
@@ -671,4 +667,4 @@ class Emulator:
             "guild_id": str(guild.id),
         }
         name = "GUILD_SCHEDULED_EVENT_USER_" + ("ADD" if interested else "REMOVE")
-        await self.notify_guild(guild.id, name, payload, intent=INTENT_GUILD_SCHEDULED_EVENTS)
+        await self._notify_guild(guild.id, name, payload, intent=INTENT_GUILD_SCHEDULED_EVENTS)

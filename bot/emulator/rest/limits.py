@@ -21,6 +21,7 @@ from aiohttp.typedefs import Handler
 from bot.emulator.rest.answers import json_response, rate_limited
 from bot.emulator.rest.context import api_path, is_interaction_endpoint, route_template
 
+DEFAULT_ROUTE_LIMIT = (50, 1.0)  # requests per window of seconds, unless a test sets one
 # The path parameters of Discord's top-level resources: each value has its own buckets.
 TOP_LEVEL_PARAMETERS = (
     "channel_id",
@@ -69,9 +70,8 @@ def bucket_of(method: str, template: str, parameters: Mapping[str, str]) -> tupl
 class RateLimits:
     """The global and per-route limits, and how many 429s they answered."""
 
-    def __init__(self, global_rate_limit: float | None, route_limit: tuple[int, float]) -> None:
+    def __init__(self, global_rate_limit: float | None) -> None:
         self.global_rate_limit = global_rate_limit
-        self.route_limit = route_limit
         self.rate_limited = 0
         self._route_limits: list[tuple[str, re.Pattern[str], int, float]] = []
         self._buckets: dict[tuple[str, str], Bucket] = {}
@@ -108,7 +108,7 @@ class RateLimits:
     def _bucket(self, method: str, path: str, bucket_hash: str, resource: str) -> Bucket:
         bucket = self._buckets.get((bucket_hash, resource))
         if bucket is None:
-            limit, per = self.route_limit
+            limit, per = DEFAULT_ROUTE_LIMIT
             for want_method, pattern, want_limit, want_per in self._route_limits:
                 if want_method in (method, "*") and pattern.search(path):
                     limit, per = want_limit, want_per
