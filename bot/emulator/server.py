@@ -86,9 +86,7 @@ class Emulator:
         token: str | None = None,
         shard_count: int = 1,
         heartbeat_ms: int = 41_250,
-        ack_deadline: float = ACK_DEADLINE_SECONDS,
         global_rate_limit: float | None = None,
-        identify_interval: float = 0.0,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.ids = Snowflakes()
@@ -96,7 +94,7 @@ class Emulator:
         self.token = token or f"emulator.{secrets.token_urlsafe(24)}"
         self.shard_count = shard_count
         self.heartbeat_ms = heartbeat_ms
-        self.ack_deadline = ack_deadline
+        self.ack_deadline = ACK_DEADLINE_SECONDS
         self.nonce_window: float = NONCE_WINDOW_SECONDS
         self.application_id = self.ids.next()
         self.bot_user = User(self.application_id, "fanbot", bot=True)
@@ -111,7 +109,7 @@ class Emulator:
         self.faults_injected: Counter[str] = Counter()  # REST and gateway faults, by kind
         self.faults = FaultInjector(self.faults_injected)
         self.limits = RateLimits(global_rate_limit)
-        self.identify_interval = identify_interval  # >0: refuse IDENTIFYs closer than this
+        self.identify_interval = 0.0  # >0: refuse IDENTIFYs closer than this (in seconds)
         self.last_identify: float | None = None
         self.gateway_log: list[str] = []  # "identify", "resume", "refused identify", ...
         self._gateway_open = asyncio.Event()
@@ -142,10 +140,7 @@ class Emulator:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        server = site._server
-        assert server is not None
-        sockets = getattr(server, "sockets", None) or []
-        self.host, self.port = host, sockets[0].getsockname()[1]
+        self.host, self.port = host, self._runner.addresses[0][1]
         log.info("emulator listening on %s and %s", self.api_base, self.gateway_url)
 
     async def stop(self) -> None:
