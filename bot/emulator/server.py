@@ -114,6 +114,7 @@ class Emulator:
         self.gateway_log: list[str] = []  # "identify", "resume", "refused identify", ...
         self._gateway_open = asyncio.Event()
         self._gateway_open.set()
+        self._connections: set[GatewayConnection] = set()
         self._message_listeners: list[Callable[[Message], Awaitable[None] | None]] = []
         self._runner: web.AppRunner | None = None
         self.host = "127.0.0.1"
@@ -136,6 +137,7 @@ class Emulator:
         app = web.Application(client_max_size=MAX_BODY_BYTES)
         app.router.add_get("/gateway", self._gateway)
         app.add_subapp(API_PREFIX, rest_application(self))
+        app.on_shutdown.append(self._close_connections)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -144,13 +146,19 @@ class Emulator:
         log.info("emulator listening on %s and %s", self.api_base, self.gateway_url)
 
     async def stop(self) -> None:
-        """Close every connection and stop listening."""
-        for session in list(self.sessions.values()):
-            if session.connection is not None:
-                await session.connection.close(1001, "emulator stopping")
+        """Stop listening, then close every gateway connection (see `_close_connections`)."""
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    async def _close_connections(self, app: web.Application) -> None:
+        """Close every gateway connection with 1001, once the site accepts no new ones.
+
+        Closed any earlier, the bot reconnects at once and the server then waits out its
+        shutdown timeout for that websocket.
+        """
+        for connection in list(self._connections):
+            await connection.close(1001, "emulator stopping")
 
     async def __aenter__(self) -> Emulator:
         await self.start()
@@ -250,7 +258,12 @@ class Emulator:
         ws = web.WebSocketResponse(max_msg_size=4 * 1024 * 1024)
         await ws.prepare(request)
         compress = request.query.get("compress") == "zlib-stream"
-        await GatewayConnection(self, ws, compress, request.transport).serve()
+        connection = GatewayConnection(self, ws, compress, request.transport)
+        self._connections.add(connection)
+        try:
+            await connection.serve()
+        finally:
+            self._connections.discard(connection)
         return ws
 
     def _session_for(self, guild_id: int) -> GatewaySession | None:
