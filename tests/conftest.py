@@ -48,7 +48,10 @@ async def emulator() -> AsyncIterator[Emulator]:
     Every REST body must also match Discord's API description (tests/discord-api-spec/,
     or DISCORD_OPENAPI_SPEC; `off` skips that check).
     """
-    emu = Emulator(contract=contract_from_env())
+    emu = Emulator()
+    contract = contract_from_env()
+    if contract is not None:
+        contract.enforce_on(emu)
     await emu.start()
     try:
         yield emu

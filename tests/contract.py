@@ -1,7 +1,7 @@
 """Discord's OpenAPI description as a contract for every REST body the bot sends.
 
-It lives under tests/ because it needs jsonschema, a test dependency: the emulator only knows
-the small `bot.emulator.contract.RequestContract` protocol that `Contract` fulfils.
+It lives under tests/ because it needs jsonschema, a test dependency: `enforce_on(emulator)`
+plugs it into the emulator's request recorder, which shows it every request the bot sends.
 
 `Contract.load(path)` reads Discord's `openapi.json` (OpenAPI 3.1, JSON Schema 2020-12).
 `check(method, path, body)` finds the operation the request path names and validates the
@@ -26,6 +26,9 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+
+from bot.emulator import Emulator
+from bot.emulator.rest.recording import RecordedRequest
 
 SPEC_ENV = "DISCORD_OPENAPI_SPEC"
 SPEC_URI = "urn:discord-openapi"
@@ -136,6 +139,15 @@ class Contract:
             shown = repr(error.instance)[:60]
             message = f"fails {error.validator}={error.validator_value!r} (value {shown}…)"
         return [f"{method} {operation.template}: at {where}: {message}"]
+
+    def enforce_on(self, emulator: Emulator) -> None:
+        """Record a breach in `emulator` for every way a request it receives breaks the spec."""
+
+        def check(request: RecordedRequest) -> None:
+            for problem in self.check(request.method, request.path, request.body):
+                emulator.breach(f"contract: {problem}")
+
+        emulator.recorder.listen(check)
 
 
 VENDORED_SPEC = Path(__file__).resolve().parent / "discord-api-spec" / "openapi.json"

@@ -56,7 +56,7 @@ async def test_packs_in_the_folder_start_without_a_warning(
 
 def command_syncs(emulator: Emulator) -> list[str]:
     """The paths of the bulk overwrites of commands the emulator received, in order."""
-    return [path for method, path, _ in emulator.requests if method == "PUT"]
+    return [path for method, path, _ in emulator.recorder.requests if method == "PUT"]
 
 
 async def test_commands_are_synced_once_until_they_change(

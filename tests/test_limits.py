@@ -19,12 +19,12 @@ async def test_every_try_of_a_rest_request_passes_the_gate_and_its_answer_is_cou
 ) -> None:
     channel = bot.get_partial_messageable(world.general.id, guild_id=world.guild.id)
     before = bot.gate.status().sent
-    emulator.limits.inject_rate_limit("POST", r"^/channels/\d+/messages$", retry_after=0.05)
+    emulator.faults.inject_rate_limit("POST", r"^/channels/\d+/messages$", retry_after=0.05)
     await channel.send("hello")  # discord.py retries the 429 itself: two tries
     assert bot.gate.status().sent == before + 2
     assert bot.gate.status().invalid_last_10_min == 1
 
-    emulator.limits.inject_fault("GET", r"^/channels/\d+$", 403)
+    emulator.faults.inject_fault("GET", r"^/channels/\d+$", 403)
     with pytest.raises(discord.Forbidden):
         await bot.fetch_channel(world.general.id)
     assert bot.gate.status().sent == before + 3

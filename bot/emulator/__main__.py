@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.emulator.crowd import add_crowd
 from bot.emulator.server import Emulator
-from bot.emulator.state import DISCORD_EPOCH_MS
+from bot.emulator.state import snowflake_time
 from bot.emulator.world import DemoWorld, populate_demo_world
 
 
@@ -31,11 +31,11 @@ def stats(emulator: Emulator) -> dict[str, Any]:
     """Counters a benchmark reads: requests, 429s, messages and duplicates per channel."""
     live = [m for m in emulator.messages.values() if not m.deleted]
     per_channel = Counter(m.channel_id for m in live)
-    stamps = [((m.id >> 22) + DISCORD_EPOCH_MS) / 1000 for m in live]  # creation, to the ms
+    stamps = [snowflake_time(m.id) for m in live]
     return {
         "first_message_at": min(stamps, default=None),
         "last_message_at": max(stamps, default=None),
-        "requests": len(emulator.requests),
+        "requests": len(emulator.recorder.requests),
         "rate_limited": emulator.limits.rate_limited,
         "messages": sum(per_channel.values()),
         "channels_with_messages": len(per_channel),

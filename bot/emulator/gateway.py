@@ -37,7 +37,6 @@ OP_HELLO = 10
 OP_HEARTBEAT_ACK = 11
 
 CLOSE_UNKNOWN_ERROR = 4000
-CLOSE_NOT_AUTHENTICATED = 4003
 CLOSE_AUTHENTICATION_FAILED = 4004
 CLOSE_ALREADY_AUTHENTICATED = 4005
 CLOSE_SESSION_TIMED_OUT = 4009
@@ -55,6 +54,7 @@ REPLAY_BUFFER = 1000
 HEARTBEAT_ACK_DELAY_SECONDS = 0.01
 
 INTENT_GUILD_SCHEDULED_EVENTS = 1 << 16
+MAX_GUILDS_PER_SHARD = 2500  # more on one connection: 4011 Sharding required
 
 
 class GatewaySession:
@@ -156,7 +156,7 @@ class GatewayConnection:
     async def _handle(self, op: int, data: Any) -> None:
         if op == OP_HEARTBEAT:
             # Only the ACK is late: what the client sent after the heartbeat is read at once.
-            ack = asyncio.create_task(self._ack_later(self.emulator.heartbeat_ack_delay))
+            ack = asyncio.create_task(self._ack_later(HEARTBEAT_ACK_DELAY_SECONDS))
             self._acks.add(ack)
             ack.add_done_callback(self._acks.discard)
         elif op == OP_IDENTIFY:
@@ -188,7 +188,7 @@ class GatewayConnection:
         if emu.last_identify is not None and now - emu.last_identify < emu.identify_interval:
             # max_concurrency 1: one IDENTIFY per interval, or the session is refused.
             emu.gateway_log.append("refused identify")
-            emu._breach(
+            emu.breach(
                 f"gateway: IDENTIFY {now - emu.last_identify:.2f} s after the previous one "
                 f"(max_concurrency 1 allows one per {emu.identify_interval:g} s)"
             )
@@ -199,7 +199,7 @@ class GatewayConnection:
         intents = data.get("intents")
         session = GatewaySession(emu, shard_id, shard_count, intents if type(intents) is int else 0)
         guilds = [g for g in emu.guilds.values() if session.owns_guild(g.id)]
-        if len(guilds) > emu.max_guilds_per_shard:
+        if len(guilds) > MAX_GUILDS_PER_SHARD:
             await self.close(CLOSE_SHARDING_REQUIRED, "Sharding required.")
             return
         emu.sessions[session.id] = session

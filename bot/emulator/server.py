@@ -11,54 +11,41 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import secrets
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
 
-import orjson
 from aiohttp import web
 from discord import Permissions
 
 from bot.emulator.commands import CommandRegistry, EmulatorError, OptionValue
+from bot.emulator.event_params import create_params, modify_params
 from bot.emulator.gateway import (
     CLOSE_ABNORMAL,
     CLOSE_SESSION_TIMED_OUT,
-    HEARTBEAT_ACK_DELAY_SECONDS,
     INTENT_GUILD_SCHEDULED_EVENTS,
     OP_INVALID_SESSION,
     OP_RECONNECT,
     GatewayConnection,
     GatewaySession,
 )
-from bot.emulator.limits import Admission, RestLimits
-from bot.emulator.routes import (
-    ACK_DEADLINE_SECONDS,
-    INTERACTION_AUTOCOMPLETE,
-    INTERACTION_COMMAND,
-    INTERACTION_COMPONENT,
-    NONCE_WINDOW_SECONDS,
-    ApiError,
-    Interaction,
-    RestHandlers,
-)
+from bot.emulator.rest.app import rest_application
+from bot.emulator.rest.context import API_PREFIX
+from bot.emulator.rest.faults import FaultInjector
+from bot.emulator.rest.limits import RateLimits
+from bot.emulator.rest.recording import RequestRecorder
 from bot.emulator.scheduling import ScheduledEventError, create_event, modify_event
 from bot.emulator.state import (
     CHANNEL_STAGE,
     CHANNEL_VOICE,
-    EVENT_ACTIVE,
-    EVENT_CANCELED,
-    EVENT_COMPLETED,
-    EVENT_EXTERNAL,
-    EVENT_SCHEDULED,
-    EVENT_STAGE,
-    EVENT_VOICE,
-    PRIVACY_GUILD_ONLY,
+    INTERACTION_AUTOCOMPLETE,
+    INTERACTION_COMMAND,
+    INTERACTION_COMPONENT,
     Channel,
     Guild,
+    Interaction,
     Json,
     Member,
     Message,
@@ -66,12 +53,8 @@ from bot.emulator.state import (
     ScheduledEvent,
     Snowflakes,
     User,
-    iso,
     utc_now,
 )
-
-if TYPE_CHECKING:
-    from bot.emulator.contract import RequestContract
 
 log = logging.getLogger(__name__)
 
@@ -85,21 +68,16 @@ DEFAULT_BOT_PERMISSIONS = Permissions(
 MEMBER_PERMISSIONS = Permissions(
     view_channel=True, send_messages=True, read_message_history=True, use_application_commands=True
 ).value
-EXTERNAL_EVENT_LENGTH = timedelta(hours=2)
-EVENT_STATUSES = {
-    "scheduled": EVENT_SCHEDULED,
-    "active": EVENT_ACTIVE,
-    "completed": EVENT_COMPLETED,
-    "canceled": EVENT_CANCELED,
-    "cancelled": EVENT_CANCELED,
-}
+ACK_DEADLINE_SECONDS = 3.0
+NONCE_WINDOW_SECONDS = 300
+MAX_BODY_BYTES = 25 * 1024 * 1024
 
 
 class RuleBreach(AssertionError):  # noqa: N818 - it reads as "a rule breach happened"
     """The bot broke one of Discord's rules; the message names the rule."""
 
 
-class Emulator(RestHandlers):
+class Emulator:
     """An in-memory Discord: one application, its bot user, guilds and the users in them."""
 
     def __init__(
@@ -108,13 +86,7 @@ class Emulator(RestHandlers):
         token: str | None = None,
         shard_count: int = 1,
         heartbeat_ms: int = 41_250,
-        heartbeat_ack_delay: float = HEARTBEAT_ACK_DELAY_SECONDS,
-        ack_deadline: float = ACK_DEADLINE_SECONDS,
         global_rate_limit: float | None = None,
-        max_guilds_per_shard: int = 2500,
-        route_limit: tuple[int, float] = (50, 1.0),
-        contract: RequestContract | None = None,
-        identify_interval: float = 0.0,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.ids = Snowflakes()
@@ -122,10 +94,8 @@ class Emulator(RestHandlers):
         self.token = token or f"emulator.{secrets.token_urlsafe(24)}"
         self.shard_count = shard_count
         self.heartbeat_ms = heartbeat_ms
-        self.heartbeat_ack_delay = heartbeat_ack_delay
-        self.ack_deadline = ack_deadline
+        self.ack_deadline = ACK_DEADLINE_SECONDS
         self.nonce_window: float = NONCE_WINDOW_SECONDS
-        self.max_guilds_per_shard = max_guilds_per_shard
         self.application_id = self.ids.next()
         self.bot_user = User(self.application_id, "fanbot", bot=True)
         self.users: dict[int, User] = {self.bot_user.id: self.bot_user}
@@ -135,18 +105,16 @@ class Emulator(RestHandlers):
         self.interactions: dict[int, Interaction] = {}
         self.sessions: dict[str, GatewaySession] = {}
         self.breaches: list[str] = []
-        self.requests: list[tuple[str, str, Any]] = []
-        self.contract = contract
+        self.recorder = RequestRecorder()
         self.faults_injected: Counter[str] = Counter()  # REST and gateway faults, by kind
-        self.limits = RestLimits(global_rate_limit, route_limit, self.faults_injected)
-        self._route_table = [
-            (method, re.compile(path), handler) for (method, path), handler in self._routes()
-        ]
-        self.identify_interval = identify_interval  # >0: refuse IDENTIFYs closer than this
+        self.faults = FaultInjector(self.faults_injected)
+        self.limits = RateLimits(global_rate_limit)
+        self.identify_interval = 0.0  # >0: refuse IDENTIFYs closer than this (in seconds)
         self.last_identify: float | None = None
         self.gateway_log: list[str] = []  # "identify", "resume", "refused identify", ...
         self._gateway_open = asyncio.Event()
         self._gateway_open.set()
+        self._connections: set[GatewayConnection] = set()
         self._message_listeners: list[Callable[[Message], Awaitable[None] | None]] = []
         self._runner: web.AppRunner | None = None
         self.host = "127.0.0.1"
@@ -157,7 +125,7 @@ class Emulator(RestHandlers):
     @property
     def api_base(self) -> str:
         """The REST address to give discord.py (DISCORD_API_BASE)."""
-        return f"http://{self.host}:{self.port}/api/v10"
+        return f"http://{self.host}:{self.port}{API_PREFIX}"
 
     @property
     def gateway_url(self) -> str:
@@ -166,27 +134,31 @@ class Emulator(RestHandlers):
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Listen on `host:port` (port 0: any free port)."""
-        app = web.Application(client_max_size=25 * 1024 * 1024)
+        app = web.Application(client_max_size=MAX_BODY_BYTES)
         app.router.add_get("/gateway", self._gateway)
-        app.router.add_route("*", "/api/v{version:\\d+}/{path:.*}", self._rest)
+        app.add_subapp(API_PREFIX, rest_application(self))
+        app.on_shutdown.append(self._close_connections)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        server = site._server
-        assert server is not None
-        sockets = getattr(server, "sockets", None) or []
-        self.host, self.port = host, sockets[0].getsockname()[1]
+        self.host, self.port = host, self._runner.addresses[0][1]
         log.info("emulator listening on %s and %s", self.api_base, self.gateway_url)
 
     async def stop(self) -> None:
-        """Close every connection and stop listening."""
-        for session in list(self.sessions.values()):
-            if session.connection is not None:
-                await session.connection.close(1001, "emulator stopping")
+        """Stop listening, then close every gateway connection (see `_close_connections`)."""
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    async def _close_connections(self, app: web.Application) -> None:
+        """Close every gateway connection with 1001, once the site accepts no new ones.
+
+        Closed any earlier, the bot reconnects at once and the server then waits out its
+        shutdown timeout for that websocket.
+        """
+        for connection in list(self._connections):
+            await connection.close(1001, "emulator stopping")
 
     async def __aenter__(self) -> Emulator:
         await self.start()
@@ -262,12 +234,20 @@ class Emulator(RestHandlers):
         """Call `listener` with every message the bot creates in a channel."""
         self._message_listeners.append(listener)
 
+    async def message_posted(self, message: Message) -> None:
+        """Show a message the bot created in a channel to every `on_message` listener."""
+        for listener in self._message_listeners:
+            outcome = listener(message)
+            if asyncio.iscoroutine(outcome):
+                await outcome
+
     def assert_no_breaches(self) -> None:
         """Fail with every Discord rule the bot broke so far."""
         if self.breaches:
             raise RuleBreach("the bot broke Discord's rules:\n" + "\n".join(self.breaches))
 
-    def _breach(self, rule: str) -> None:
+    def breach(self, rule: str) -> None:
+        """Record that the bot broke one of Discord's rules, naming the rule."""
         log.warning("rule breach: %s", rule)
         self.breaches.append(rule)
 
@@ -278,7 +258,12 @@ class Emulator(RestHandlers):
         ws = web.WebSocketResponse(max_msg_size=4 * 1024 * 1024)
         await ws.prepare(request)
         compress = request.query.get("compress") == "zlib-stream"
-        await GatewayConnection(self, ws, compress, request.transport).serve()
+        connection = GatewayConnection(self, ws, compress, request.transport)
+        self._connections.add(connection)
+        try:
+            await connection.serve()
+        finally:
+            self._connections.discard(connection)
         return ws
 
     def _session_for(self, guild_id: int) -> GatewaySession | None:
@@ -291,14 +276,16 @@ class Emulator(RestHandlers):
         candidates = live or owning
         return candidates[-1] if candidates else None
 
-    async def dispatch_to_guild(self, guild_id: int, event: str, data: Json) -> None:
+    async def _dispatch_to_guild(self, guild_id: int, event: str, data: Json) -> None:
         """Send a gateway event to the shard that owns `guild_id`."""
         session = self._session_for(guild_id)
         if session is None:
             raise EmulatorError("the bot is not connected to the gateway")
         await session.dispatch(event, data)
 
-    async def notify_guild(self, guild_id: int, event: str, data: Json, *, intent: int = 0) -> None:
+    async def _notify_guild(
+        self, guild_id: int, event: str, data: Json, *, intent: int = 0
+    ) -> None:
         """Send a gateway event to the guild's shard if its session identified with `intent`.
 
         With no session at all (the bot is offline) the change stays in the world only, for
@@ -312,25 +299,27 @@ class Emulator(RestHandlers):
             return
         await session.dispatch(event, data)
 
+    async def scheduled_event_changed(self, event: ScheduledEvent, gateway_event: str) -> None:
+        """Tell the bot about a created, updated or deleted event (if it asked to hear)."""
+        payload = event.to_json(with_user_count=False)
+        await self._notify_guild(
+            event.guild_id, gateway_event, payload, intent=INTENT_GUILD_SCHEDULED_EVENTS
+        )
+
     async def remove_bot_from(self, guild: Guild) -> None:
         """The guild kicks the bot: GUILD_DELETE, and the bot's requests there fail."""
         guild.members.pop(self.bot_user.id, None)
-        await self.dispatch_to_guild(guild.id, "GUILD_DELETE", {"id": str(guild.id)})
+        await self._dispatch_to_guild(guild.id, "GUILD_DELETE", {"id": str(guild.id)})
 
     async def add_bot_to(self, guild: Guild) -> None:
         """The bot joins (again): GUILD_CREATE."""
         bot_role = next(r for r in guild.roles.values() if r.managed)
         guild.members[self.bot_user.id] = Member(self.bot_user, [bot_role.id])
-        await self.dispatch_to_guild(guild.id, "GUILD_CREATE", self.guild_payload(guild))
+        await self._dispatch_to_guild(guild.id, "GUILD_CREATE", self.guild_payload(guild))
 
     async def channel_changed(self, channel: Channel) -> None:
         """Tell the bot a channel changed (overwrites, name): CHANNEL_UPDATE."""
-        await self.dispatch_to_guild(channel.guild_id, "CHANNEL_UPDATE", channel.to_json())
-
-    async def role_changed(self, guild: Guild, role: Role) -> None:
-        """Tell the bot a role changed (permissions, mentionable): GUILD_ROLE_UPDATE."""
-        payload = {"guild_id": str(guild.id), "role": role.to_json()}
-        await self.dispatch_to_guild(guild.id, "GUILD_ROLE_UPDATE", payload)
+        await self._dispatch_to_guild(channel.guild_id, "CHANNEL_UPDATE", channel.to_json())
 
     async def wait_until_connected(self, timeout: float = 10.0) -> None:
         """Wait for every shard to have identified."""
@@ -391,43 +380,6 @@ class Emulator(RestHandlers):
 
     # ------------------------------------------------------------------ test API
 
-    def _member_json(self, guild: Guild, user: User) -> Json:
-        member = guild.members.get(user.id)
-        if member is None:
-            raise EmulatorError(f"{user.username} is not a member of {guild.name}")
-        data = member.to_json()
-        data["permissions"] = str(guild.base_permissions(user.id))
-        return data
-
-    def _interaction_json(
-        self, interaction: Interaction, data: Json, message: Message | None = None
-    ) -> Json:
-        guild = self.guilds[interaction.guild_id]
-        channel = guild.channels[interaction.channel_id]
-        payload: Json = {
-            "id": str(interaction.id),
-            "application_id": str(self.application_id),
-            "type": interaction.type,
-            "data": data,
-            "guild_id": str(guild.id),
-            "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
-            "channel_id": str(channel.id),
-            "channel": channel.to_json(),
-            "member": self._member_json(guild, interaction.user),
-            "token": interaction.token,
-            "version": 1,
-            "app_permissions": str(guild.channel_permissions(self.bot_user.id, channel.id)),
-            "locale": "en-US",
-            "guild_locale": "en-US",
-            "entitlements": [],
-            "authorizing_integration_owners": {"0": str(guild.id)},
-            "context": 0,
-            "attachment_size_limit": 10 * 1024 * 1024,
-        }
-        if message is not None:
-            payload["message"] = message.to_json()
-        return payload
-
     def _default_place(
         self, guild: Guild | None, channel: Channel | None, user: User | None
     ) -> tuple[Guild, Channel, User]:
@@ -453,6 +405,8 @@ class Emulator(RestHandlers):
         message: Message | None = None,
     ) -> Interaction:
         guild, channel, user = self._default_place(guild, channel, user)
+        if user.id not in guild.members:
+            raise EmulatorError(f"{user.username} is not a member of {guild.name}")
         interaction = Interaction(
             id=self.ids.next(),
             token=secrets.token_urlsafe(32),
@@ -465,8 +419,10 @@ class Emulator(RestHandlers):
             source_message=message,
         )
         self.interactions[interaction.id] = interaction
-        payload = self._interaction_json(interaction, data, message)
-        await self.dispatch_to_guild(guild.id, "INTERACTION_CREATE", payload)
+        payload = interaction.to_json(
+            guild, data, application_id=self.application_id, bot_user_id=self.bot_user.id
+        )
+        await self._dispatch_to_guild(guild.id, "INTERACTION_CREATE", payload)
         return interaction
 
     async def _await_answer(self, interaction: Interaction, timeout: float) -> Interaction:
@@ -474,7 +430,7 @@ class Emulator(RestHandlers):
             await asyncio.wait_for(interaction.done.wait(), timeout)
         except TimeoutError:
             if not interaction.acknowledged:
-                self._breach(f"{interaction.label}: never acknowledged (Discord allows 3 s)")
+                self.breach(f"{interaction.label}: never acknowledged (Discord allows 3 s)")
             raise EmulatorError(
                 f"the bot did not answer {interaction.label} in {timeout:g} s"
             ) from None
@@ -620,7 +576,7 @@ class Emulator(RestHandlers):
         guild.channels[channel.id] = channel
         return channel
 
-    def scheduled_event(self, guild: Guild, event_id: int) -> ScheduledEvent:
+    def _scheduled_event(self, guild: Guild, event_id: int) -> ScheduledEvent:
         """The guild's scheduled event with id `event_id`."""
         event = guild.scheduled_events.get(event_id)
         if event is None:
@@ -650,23 +606,14 @@ class Emulator(RestHandlers):
         In `channel` it is a VOICE or STAGE event by the channel's type; without one it is
         EXTERNAL at `location` ("Online"), ending at `ends_at` (two hours after the start).
         """
-        body: Json = {
-            "name": name,
-            "privacy_level": PRIVACY_GUILD_ONLY,
-            "scheduled_start_time": iso(starts_at),
-            "description": description,
-        }
-        if channel is not None:
-            kind = EVENT_STAGE if channel.type == CHANNEL_STAGE else EVENT_VOICE
-            body.update(entity_type=kind, channel_id=str(channel.id))
-            if ends_at is not None:
-                body["scheduled_end_time"] = iso(ends_at)
-        else:
-            body.update(
-                entity_type=EVENT_EXTERNAL,
-                entity_metadata={"location": location or "Online"},
-                scheduled_end_time=iso(ends_at or starts_at + EXTERNAL_EVENT_LENGTH),
-            )
+        body = create_params(
+            name,
+            starts_at,
+            ends_at=ends_at,
+            channel=channel,
+            location=location,
+            description=description,
+        )
         creator = self._event_creator(guild, by)
         try:
             event = create_event(
@@ -683,11 +630,10 @@ class Emulator(RestHandlers):
     ) -> ScheduledEvent:
         """A moderator edits an event: GUILD_SCHEDULED_EVENT_UPDATE.
 
-        `changes`: name, description, starts_at, ends_at, status (a number, or "active",
-        "completed", "canceled"), channel (a voice or stage channel) or location (EXTERNAL).
+        `changes`: as `event_params.modify_params` takes them.
         """
-        event = self.scheduled_event(guild, event_id)
-        body = self._event_changes(event, changes)
+        event = self._scheduled_event(guild, event_id)
+        body = modify_params(event, changes)
         try:
             changed = modify_event(guild, event, body, now=self.clock())
         except ScheduledEventError as exc:
@@ -696,42 +642,9 @@ class Emulator(RestHandlers):
         await self.scheduled_event_changed(changed, "GUILD_SCHEDULED_EVENT_UPDATE")
         return changed
 
-    def _event_changes(self, event: ScheduledEvent, changes: Mapping[str, object]) -> Json:
-        """The Modify Guild Scheduled Event params that make `changes` to `event`."""
-        body: Json = {}
-        for key, value in changes.items():
-            if key in ("name", "description"):
-                body[key] = value
-            elif key in ("starts_at", "ends_at") and (value is None or isinstance(value, datetime)):
-                field = "scheduled_start_time" if key == "starts_at" else "scheduled_end_time"
-                body[field] = None if value is None else iso(value)
-            elif key == "status":
-                body["status"] = self._event_status(value)
-            elif key == "channel" and isinstance(value, Channel):
-                kind = EVENT_STAGE if value.type == CHANNEL_STAGE else EVENT_VOICE
-                body.update(entity_type=kind, channel_id=str(value.id))
-            elif key == "location" and isinstance(value, str):
-                body.update(entity_type=EVENT_EXTERNAL, channel_id=None)
-                body["entity_metadata"] = {"location": value}
-                end = event.scheduled_end_time
-                if end is None:
-                    end = event.scheduled_start_time + EXTERNAL_EVENT_LENGTH
-                body.setdefault("scheduled_end_time", iso(end))
-            else:
-                raise EmulatorError(f"cannot change {key}={value!r} of a scheduled event")
-        return body
-
-    @staticmethod
-    def _event_status(value: object) -> int:
-        if isinstance(value, int):
-            return value
-        if isinstance(value, str) and value.lower() in EVENT_STATUSES:
-            return EVENT_STATUSES[value.lower()]
-        raise EmulatorError(f"{value!r} is not an event status ({', '.join(EVENT_STATUSES)})")
-
     async def delete_scheduled_event(self, guild: Guild, event_id: int) -> None:
         """A moderator deletes an event: GUILD_SCHEDULED_EVENT_DELETE."""
-        event = guild.scheduled_events.pop(self.scheduled_event(guild, event_id).id)
+        event = guild.scheduled_events.pop(self._scheduled_event(guild, event_id).id)
         await self.scheduled_event_changed(event, "GUILD_SCHEDULED_EVENT_DELETE")
 
     async def add_interested(self, guild: Guild, event_id: int, user: User) -> None:
@@ -745,7 +658,7 @@ class Emulator(RestHandlers):
     async def _set_interest(
         self, guild: Guild, event_id: int, user: User, *, interested: bool
     ) -> None:
-        event = self.scheduled_event(guild, event_id)
+        event = self._scheduled_event(guild, event_id)
         if user.id not in guild.members:
             raise EmulatorError(f"{user.username} is not a member of {guild.name}")
         if interested and not event.is_open:
@@ -762,88 +675,4 @@ class Emulator(RestHandlers):
             "guild_id": str(guild.id),
         }
         name = "GUILD_SCHEDULED_EVENT_USER_" + ("ADD" if interested else "REMOVE")
-        await self.notify_guild(guild.id, name, payload, intent=INTENT_GUILD_SCHEDULED_EVENTS)
-
-    # ------------------------------------------------------------------ REST
-
-    async def _rest(self, request: web.Request) -> web.StreamResponse:
-        path = "/" + request.match_info["path"]
-        method = request.method
-        body = await self._read_body(request)
-        self.requests.append((method, path, body))
-        if self.contract is not None:
-            for problem in self.contract.check(method, path, body):
-                self._breach(f"contract: {problem}")
-        exempt = path.startswith(("/interactions/", "/webhooks/"))
-        if not exempt and request.headers.get("Authorization") != f"Bot {self.token}":
-            return self._error(401, 0, "401: Unauthorized")
-        admission = await self.limits.admit(method, path, exempt=exempt)
-        if not isinstance(admission, Admission):
-            return admission
-        try:
-            response = await self._route(method, path, request, body)
-        except ApiError as exc:
-            response = self._error(exc.status, exc.code, exc.message, exc.errors)
-        return self.limits.answer(admission, response)
-
-    async def _read_body(self, request: web.Request) -> Any:
-        if not request.can_read_body:
-            return None
-        if request.content_type == "multipart/form-data":
-            reader = await request.multipart()
-            payload: Any = None
-            while (part := await reader.next()) is not None:
-                if getattr(part, "name", None) == "payload_json":
-                    payload = orjson.loads(await part.text())  # type: ignore[union-attr]
-            return payload
-        raw = await request.read()
-        if request.headers.get("Content-Type") == "application/json" and raw:
-            return orjson.loads(raw)
-        return None
-
-    async def _route(self, method: str, path: str, request: web.Request, body: Any) -> web.Response:
-        for want, pattern, handler in self._route_table:
-            if want == method and (match := pattern.fullmatch(path)) is not None:
-                return await handler(request, body, *match.groups())
-        return self._error(404, 0, "404: Not Found")
-
-    def _routes(self) -> list[tuple[tuple[str, str], Callable[..., Awaitable[web.Response]]]]:
-        """Every REST route: (method, path regex) and its handler, in the order they are tried."""
-        app = r"(\d+)"
-        return [
-            (("GET", "/users/@me"), self._get_me),
-            (("GET", "/oauth2/applications/@me"), self._get_application),
-            (("GET", "/applications/@me"), self._get_application),
-            (("GET", "/gateway"), self._get_gateway),
-            (("GET", "/gateway/bot"), self._get_gateway_bot),
-            (("PUT", f"/applications/{app}/commands"), self._put_global_commands),
-            (("GET", f"/applications/{app}/commands"), self._get_global_commands),
-            (("PUT", f"/applications/{app}/guilds/{app}/commands"), self._put_guild_commands),
-            (("GET", f"/applications/{app}/guilds/{app}/commands"), self._get_guild_commands),
-            (("POST", r"/interactions/(\d+)/([^/]+)/callback"), self._interaction_callback),
-            (("POST", rf"/webhooks/{app}/([^/]+)"), self._followup),
-            (("GET", rf"/webhooks/{app}/([^/]+)/messages/(@original|\d+)"), self._get_webhook_msg),
-            (
-                ("PATCH", rf"/webhooks/{app}/([^/]+)/messages/(@original|\d+)"),
-                self._edit_webhook_msg,
-            ),
-            (
-                ("DELETE", rf"/webhooks/{app}/([^/]+)/messages/(@original|\d+)"),
-                self._del_webhook_msg,
-            ),
-            (("GET", r"/channels/(\d+)"), self._get_channel),
-            (("POST", r"/channels/(\d+)/messages"), self._create_message),
-            (("GET", r"/channels/(\d+)/messages"), self._list_messages),
-            (("GET", r"/channels/(\d+)/messages/(\d+)"), self._get_message),
-            (("PATCH", r"/channels/(\d+)/messages/(\d+)"), self._edit_message),
-            (("DELETE", r"/channels/(\d+)/messages/(\d+)"), self._delete_message),
-            (("GET", r"/guilds/(\d+)"), self._get_guild),
-            (("GET", r"/guilds/(\d+)/channels"), self._get_guild_channels),
-            (("GET", r"/guilds/(\d+)/roles"), self._get_guild_roles),
-            (("GET", r"/guilds/(\d+)/members/(\d+)"), self._get_member),
-            (("GET", r"/guilds/(\d+)/scheduled-events"), self._list_events),
-            (("POST", r"/guilds/(\d+)/scheduled-events"), self._create_event),
-            (("GET", r"/guilds/(\d+)/scheduled-events/(\d+)"), self._get_event),
-            (("PATCH", r"/guilds/(\d+)/scheduled-events/(\d+)"), self._edit_event),
-            (("DELETE", r"/guilds/(\d+)/scheduled-events/(\d+)"), self._delete_event),
-        ]
+        await self._notify_guild(guild.id, name, payload, intent=INTENT_GUILD_SCHEDULED_EVENTS)

@@ -6,6 +6,7 @@ reads). Ids are real snowflakes, so discord.py's `created_at` and sorting behave
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -20,7 +21,6 @@ Json = dict[str, Any]
 
 CHANNEL_TEXT = 0
 CHANNEL_VOICE = 2
-CHANNEL_CATEGORY = 4
 CHANNEL_STAGE = 13
 
 # Guild scheduled events: entity types, statuses and the one privacy level.
@@ -37,6 +37,11 @@ PRIVACY_GUILD_ONLY = 2
 FLAG_EPHEMERAL = 1 << 6
 FLAG_LOADING = 1 << 7
 
+# Interaction types the emulator sends.
+INTERACTION_COMMAND = 2
+INTERACTION_COMPONENT = 3
+INTERACTION_AUTOCOMPLETE = 4
+
 
 class Snowflakes:
     """Makes unique, time-ordered snowflake ids."""
@@ -48,6 +53,11 @@ class Snowflakes:
         """A new id stamped with the current time."""
         millis = int(time.time() * 1000) - DISCORD_EPOCH_MS
         return (millis << 22) | (next(self._counter) & 0x3FFFFF)
+
+
+def snowflake_time(snowflake: int) -> float:
+    """When the id was made, in seconds since the Unix epoch (to the millisecond)."""
+    return ((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000
 
 
 def utc_now() -> datetime:
@@ -206,11 +216,6 @@ class ScheduledEvent:
     status: int = EVENT_SCHEDULED
     privacy_level: int = PRIVACY_GUILD_ONLY
     interested: set[int] = field(default_factory=set)
-
-    @property
-    def creator_id(self) -> int:
-        """The id of the user who created the event."""
-        return self.creator.id
 
     @property
     def is_open(self) -> bool:
@@ -416,3 +421,53 @@ class Message:
             data["webhook_id"] = str(self.webhook_id)
             data["application_id"] = str(self.webhook_id)
         return data
+
+
+@dataclass(slots=True)
+class Interaction:
+    """An interaction the emulator sent the bot, and everything the bot answered."""
+
+    id: int
+    token: str
+    type: int
+    guild_id: int
+    channel_id: int
+    user: User
+    created: float
+    label: str
+    source_message: Message | None = None
+    acknowledged: bool = False
+    callback_type: int | None = None
+    response: Message | None = None
+    followups: list[Message] = field(default_factory=list)
+    choices: list[Json] = field(default_factory=list)
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def to_json(self, guild: Guild, data: Json, *, application_id: int, bot_user_id: int) -> Json:
+        """The INTERACTION_CREATE payload, with `data` built from the command or the button."""
+        channel = guild.channels[self.channel_id]
+        member = guild.members[self.user.id].to_json()
+        member["permissions"] = str(guild.base_permissions(self.user.id))
+        payload: Json = {
+            "id": str(self.id),
+            "application_id": str(application_id),
+            "type": self.type,
+            "data": data,
+            "guild_id": str(guild.id),
+            "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
+            "channel_id": str(channel.id),
+            "channel": channel.to_json(),
+            "member": member,
+            "token": self.token,
+            "version": 1,
+            "app_permissions": str(guild.channel_permissions(bot_user_id, channel.id)),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(guild.id)},
+            "context": 0,
+            "attachment_size_limit": 10 * 1024 * 1024,
+        }
+        if self.source_message is not None:
+            payload["message"] = self.source_message.to_json()
+        return payload

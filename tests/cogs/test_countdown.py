@@ -432,12 +432,14 @@ async def test_a_server_error_is_retried_later_not_lost(
 ) -> None:
     async with running_bot(emulator, settings, clock=frozen_at(timedelta(days=3))):
         await emulator.slash("countdown setup", channel=world.announcements, milestones="0")
-    emulator.limits.inject_fault("POST", r"^/channels/\d+/messages$", 503, times=1)
+    emulator.faults.inject_fault("POST", r"^/channels/\d+/messages$", 503, times=1)
     just_after = Clock(PREMIERE + timedelta(seconds=5), speed=1)
     async with running_bot(emulator, settings, clock=just_after) as bot:
         history = await settled_history(bot, world.guild, 1)
     assert [(str(h.milestone), h.status, h.attempts) for h in history] == [("0", "sent", 2)]
-    bodies = [b for m, p, b in emulator.requests if m == "POST" and p.endswith("/messages")]
+    bodies = [
+        b for m, p, b in emulator.recorder.requests if m == "POST" and p.endswith("/messages")
+    ]
     assert len(bodies) == 2
     assert all(b["enforce_nonce"] is True for b in bodies)
     assert bodies[0]["nonce"] == bodies[1]["nonce"]  # the same nonce: never a second post
@@ -449,7 +451,7 @@ async def test_a_long_rate_limit_storm_delays_but_never_drops(
     async with running_bot(emulator, settings, clock=frozen_at(timedelta(days=3))):
         await emulator.slash("countdown setup", channel=world.announcements, milestones="0")
     # Every try of the post meets a 429 for longer than the bot's five tries would last.
-    emulator.limits.inject_fault(
+    emulator.faults.inject_fault(
         "POST",
         r"^/channels/\d+/messages$",
         429,
@@ -468,7 +470,7 @@ async def test_a_post_whose_answer_was_lost_is_found_not_repeated(
     async with running_bot(emulator, settings, clock=frozen_at(timedelta(days=3))):
         await emulator.slash("countdown setup", channel=world.announcements, milestones="0")
     # Discord stores the post but the answer is lost, and its nonce memory has expired.
-    emulator.limits.inject_fault("POST", r"^/channels/\d+/messages$", 503, times=1, after=True)
+    emulator.faults.inject_fault("POST", r"^/channels/\d+/messages$", 503, times=1, after=True)
     emulator.nonce_window = 0
     just_after = Clock(PREMIERE + timedelta(seconds=5), speed=1)
     async with running_bot(emulator, settings, clock=just_after) as bot:

@@ -84,7 +84,7 @@ async def test_an_8_s_store_stall_and_503s_during_a_fan_out_lose_nothing(
                 channel=emulator.channel(guild, "announcements"),
                 milestones="0",
             )
-        emulator.limits.inject_fault("POST", SENDS, 503, times=6)
+        emulator.faults.inject_fault("POST", SENDS, 503, times=6)
         await wait_for(lambda: any(posts(emulator, g) for g in servers), what="the first post")
         # Another program write-locks the database for 8 s, in the middle of the fan-out.
         holder = sqlite3.connect(settings.db_path, isolation_level=None, check_same_thread=False)
@@ -177,7 +177,7 @@ async def test_invalid_answers_hold_the_fan_out_until_they_fall_out_of_the_windo
         async with running_bot(emulator, settings, clock=frozen_at(timedelta(seconds=6))) as bot:
             bot.gate.invalid_threshold = 10
             # Something goes wrong everywhere at once: Discord answers 403 ten times.
-            emulator.limits.inject_fault("GET", r"^/channels/\d+$", 403, times=10)
+            emulator.faults.inject_fault("GET", r"^/channels/\d+$", 403, times=10)
             for _ in range(10):
                 with pytest.raises(discord.Forbidden):
                     await bot.fetch_channel(world.general.id)

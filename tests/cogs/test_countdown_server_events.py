@@ -220,7 +220,7 @@ async def test_changes_made_while_the_bot_was_away_are_applied_at_start(
             await asyncio.sleep(0.05)
         assert await pending_codes(bot, world.guild.id, gone_ref) == {}
         assert ("GET", f"/guilds/{world.guild.id}/scheduled-events") in {
-            (method, path) for method, path, _ in emulator.requests
+            (method, path) for method, path, _ in emulator.recorder.requests
         }
 
 
@@ -232,7 +232,7 @@ async def test_a_resumed_gateway_is_followed_by_a_check_with_discord(
     listing = ("GET", f"/guilds/{world.guild.id}/scheduled-events")
 
     def listings() -> int:
-        return sum((method, path) == listing for method, path, _ in emulator.requests)
+        return sum((method, path) == listing for method, path, _ in emulator.recorder.requests)
 
     async with running_bot(emulator, settings, clock=clock) as bot:
         _, ref = await counting_down_to(emulator, world, "Book club", START + timedelta(days=4))
@@ -553,7 +553,7 @@ async def test_a_failed_check_with_discord_changes_nothing(
     async with running_bot(emulator, settings, clock=clock):
         _, ref = await counting_down_to(emulator, world, "Panel", START + timedelta(days=3))
     emulator.sessions.clear()
-    emulator.limits.inject_fault("GET", r"/guilds/\d+/scheduled-events", 500, times=10)
+    emulator.faults.inject_fault("GET", r"/guilds/\d+/scheduled-events", 500, times=10)
     async with running_bot(emulator, settings, clock=clock) as bot:
         await wait_for(
             lambda: "could not list the scheduled events" in caplog.text, what="the warning"

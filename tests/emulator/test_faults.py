@@ -12,7 +12,7 @@ import pytest
 
 from bot.client import FanBot
 from bot.emulator import DemoWorld, Emulator
-from bot.emulator.limits import bucket_route
+from bot.emulator.rest.limits import bucket_of
 from tests.cogs.helpers import visible_text
 
 
@@ -34,13 +34,17 @@ async def send(bot: FanBot, world: DemoWorld, text: str, **extra: object) -> dis
 # ---------------------------------------------------------------------- rate limits
 
 
-def test_buckets_group_routes_by_major_parameter() -> None:
-    one, major_one = bucket_route("POST", "/channels/1/messages")
-    two, major_two = bucket_route("POST", "/channels/2/messages")
-    edit, _ = bucket_route("PATCH", "/channels/1/messages/99")
+def test_buckets_group_routes_by_top_level_resource() -> None:
+    messages = "/channels/{channel_id}/messages"
+    one, channel_one = bucket_of("POST", messages, {"channel_id": "1"})
+    two, channel_two = bucket_of("POST", messages, {"channel_id": "2"})
+    edit, _ = bucket_of(
+        "PATCH", f"{messages}/{{message_id}}", {"channel_id": "1", "message_id": "9"}
+    )
     assert one == two != edit
-    assert (major_one, major_two) == ("1", "2")
-    assert bucket_route("POST", "/webhooks/7/tok/messages/5")[1] == "7/tok"
+    assert (channel_one, channel_two) == ("1", "2")
+    webhook = {"webhook_id": "7", "webhook_token": "tok", "message_id": "5"}
+    assert bucket_of("PATCH", "/webhooks/{webhook_id}/{webhook_token}", webhook)[1] == "7/tok"
 
 
 async def test_per_route_buckets_count_down_then_429(
@@ -82,8 +86,8 @@ async def test_discord_py_waits_out_a_bucket_instead_of_failing(
 async def test_injected_route_and_global_429s_are_waited_out(
     emulator: Emulator, world: DemoWorld, bot: FanBot
 ) -> None:
-    emulator.limits.inject_rate_limit("POST", r"/channels/\d+/messages", retry_after=0.2, times=2)
-    emulator.limits.inject_rate_limit(
+    emulator.faults.inject_rate_limit("POST", r"/channels/\d+/messages", retry_after=0.2, times=2)
+    emulator.faults.inject_rate_limit(
         "POST", r"/channels/\d+/messages", retry_after=0.2, is_global=True, times=1
     )
     message = await send(bot, world, "after the storm")
@@ -95,10 +99,10 @@ async def test_injected_route_and_global_429s_are_waited_out(
 async def test_500_and_502_are_retried_503_surfaces(
     emulator: Emulator, world: DemoWorld, bot: FanBot
 ) -> None:
-    emulator.limits.inject_fault("POST", r"/channels/\d+/messages", 500)
-    emulator.limits.inject_fault("POST", r"/channels/\d+/messages", 502)
+    emulator.faults.inject_fault("POST", r"/channels/\d+/messages", 500)
+    emulator.faults.inject_fault("POST", r"/channels/\d+/messages", 502)
     await send(bot, world, "made it")
-    emulator.limits.inject_fault("POST", r"/channels/\d+/messages", 503)
+    emulator.faults.inject_fault("POST", r"/channels/\d+/messages", 503)
     with pytest.raises(discord.DiscordServerError):
         await send(bot, world, "lost")
     assert posted(emulator, world) == ["made it"]
@@ -110,9 +114,9 @@ async def test_an_answer_lost_after_the_post_is_not_a_second_post(
 ) -> None:
     # Discord stores the message, then the answer is a 502: discord.py sends it again, and
     # the nonce (enforce_nonce) makes Discord return the stored message instead.
-    emulator.limits.inject_fault("POST", r"/channels/\d+/messages", 502, after=True)
+    emulator.faults.inject_fault("POST", r"/channels/\d+/messages", 502, after=True)
     message = await send(bot, world, "once", nonce="reminder-1")
-    sends = [r for r in emulator.requests if r[0] == "POST" and r[1].endswith("/messages")]
+    sends = [r for r in emulator.recorder.requests if r[0] == "POST" and r[1].endswith("/messages")]
     assert len(sends) == 2
     assert all(body["nonce"] == "reminder-1" and body["enforce_nonce"] for _, _, body in sends)
     assert posted(emulator, world) == ["once"]
@@ -122,7 +126,7 @@ async def test_an_answer_lost_after_the_post_is_not_a_second_post(
 async def test_slow_responses_are_just_slow(
     emulator: Emulator, world: DemoWorld, bot: FanBot
 ) -> None:
-    emulator.limits.inject_delay("POST", r"/channels/\d+/messages", 0.6)
+    emulator.faults.inject_delay("POST", r"/channels/\d+/messages", 0.6)
     started = time.monotonic()
     await send(bot, world, "slowly")
     assert time.monotonic() - started >= 0.6

@@ -445,7 +445,7 @@ async def test_test_api_builds_events_like_a_moderator(
         world.guild, "Q&A", SOON, channel=stage, description="Ask anything", by=world.admin
     )
     assert (on_stage.entity_type, on_stage.channel_id, on_stage.location) == (1, stage.id, None)
-    assert on_stage.creator_id == world.admin.id
+    assert on_stage.creator.id == world.admin.id
     outside = await emulator.create_scheduled_event(world.guild, "Meet-up", SOON)
     assert (outside.entity_type, outside.location) == (3, "Online")
     assert outside.scheduled_end_time == SOON + timedelta(hours=2)

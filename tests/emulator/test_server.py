@@ -36,6 +36,36 @@ async def test_rest_refuses_a_wrong_token(emulator: Emulator, http: aiohttp.Clie
         assert (await r.json())["bot"] is True
 
 
+async def test_unknown_routes_and_methods_answer_as_discord(
+    emulator: Emulator, http: aiohttp.ClientSession
+) -> None:
+    async with http.get(f"{emulator.api_base}/nowhere/1", headers=auth(emulator)) as r:
+        assert r.status == 404
+        assert await r.json() == {"message": "404: Not Found", "code": 0}
+    async with http.delete(f"{emulator.api_base}/users/@me", headers=auth(emulator)) as r:
+        assert r.status == 405
+        assert await r.json() == {"message": "405: Method Not Allowed", "code": 0}
+        assert "GET" in r.headers["Allow"]
+    emulator.breaches.clear()  # with the contract check on, both are breaches too
+
+
+async def test_interaction_endpoints_need_no_token_and_skip_the_global_limit(
+    emulator: Emulator, http: aiohttp.ClientSession
+) -> None:
+    emulator.limits.global_rate_limit = 1
+    async with http.get(f"{emulator.api_base}/users/@me", headers=auth(emulator)) as r:
+        assert r.status == 200
+    async with http.get(f"{emulator.api_base}/users/@me", headers=auth(emulator)) as r:
+        assert r.status == 429
+    callback = f"{emulator.api_base}/interactions/1/token/callback"
+    async with http.post(callback, json={"type": 4, "data": {"content": "hi"}}) as r:
+        assert r.status == 404
+        assert (await r.json())["code"] == 10062  # Unknown interaction: authorised, not limited
+    async with http.get(f"{emulator.api_base}/users/@me") as r:
+        assert r.status == 401
+        assert await r.json() == {"message": "401: Unauthorized", "code": 0}
+
+
 async def test_gateway_hello_identify_ready_guild_create_compressed(
     emulator: Emulator, world: DemoWorld, http: aiohttp.ClientSession
 ) -> None:
@@ -91,7 +121,7 @@ async def test_global_rate_limit_answers_like_discord(
 
 
 async def test_injected_fault(emulator: Emulator, http: aiohttp.ClientSession) -> None:
-    emulator.limits.inject_fault("GET", "^/users/@me$", 503, times=1)
+    emulator.faults.inject_fault("GET", "^/users/@me$", 503, times=1)
     async with http.get(f"{emulator.api_base}/users/@me", headers=auth(emulator)) as r:
         assert r.status == 503
     async with http.get(f"{emulator.api_base}/users/@me", headers=auth(emulator)) as r:

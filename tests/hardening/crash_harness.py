@@ -278,7 +278,7 @@ class CrashRun:
         gateway connection drops one way or another.
         """
         emu = self.emulator
-        emu.limits.set_chaos("POST", SENDS, 0.15, seed=self.random.randrange(1 << 30))
+        emu.faults.set_chaos("POST", SENDS, 0.15, seed=self.random.randrange(1 << 30))
         rounds = 0
         while True:
             rounds += 1

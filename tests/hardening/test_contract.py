@@ -134,7 +134,8 @@ def test_routes_match_literal_segments_first_and_unknown_routes_are_named() -> N
 
 async def test_a_breach_of_the_real_contract_fails_the_test_that_caused_it() -> None:
     contract = real_contract()
-    async with Emulator(contract=contract) as emu:
+    async with Emulator() as emu:
+        contract.enforce_on(emu)
         world = populate_demo_world(emu)
         url = f"{emu.api_base}/channels/{world.general.id}/messages"
         headers = {"Authorization": f"Bot {emu.token}"}
@@ -149,7 +150,8 @@ async def test_a_breach_of_the_real_contract_fails_the_test_that_caused_it() -> 
 
 async def test_a_tour_of_every_command_keeps_the_contract(settings: Settings) -> None:
     contract = real_contract()
-    async with Emulator(contract=contract) as emu:
+    async with Emulator() as emu:
+        contract.enforce_on(emu)
         world = populate_demo_world(emu)
         clock = Clock(PREMIERE - timedelta(days=10))
         async with running_bot(emu, settings, clock=clock) as bot:
@@ -178,7 +180,7 @@ async def test_a_tour_of_every_command_keeps_the_contract(settings: Settings) ->
                 f"<@&{world.premiere_pings.id}>",
                 allowed_mentions=discord.AllowedMentions(roles=[world.premiere_pings]),  # type: ignore[list-item]
             )
-        checked = [r for r in emu.requests if r[2] is not None]
+        checked = [r for r in emu.recorder.requests if r[2] is not None]
         emu.assert_no_breaches()
     assert len(checked) >= 20
     assert {r[1].split("/")[1] for r in checked} >= {"applications", "interactions", "channels"}
