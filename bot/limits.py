@@ -56,7 +56,7 @@ FLEET_MARGIN = 0.93  # at 0.97 and 0.95 a 2-process benchmark drew 429s (docs/pe
 INVALID_WINDOW_SECONDS = 600.0  # Discord counts invalid requests over ten minutes
 DISCORD_INVALID_BAN = 10_000  # ... and bans the IP for an hour at this many
 INVALID_HOLD_THRESHOLD = 5_000  # we hold the fan-out at half of it
-HOLD_RECHECK_SECONDS = 5.0  # how often a held fan-out request looks again
+HOLD_RECHECK_SECONDS = 5.0  # how often a held fan-out looks again
 INVALID_STATUSES = frozenset({401, 403, 429})
 BUCKET_SWEEP_SECONDS = 60.0  # discord.py drops a route bucket after 300 s idle
 # Interaction callbacks and interaction webhooks (follow-ups) are not under the global limit.
@@ -153,11 +153,13 @@ class RestGate:
     # ------------------------------------------------------------------ pacing
 
     async def wait(self, lane_name: Lane | None = None) -> None:
-        """Return at the caller's turn (in its lane); bulk waits while the fan-out is held."""
+        """Return at the caller's turn (in its lane).
+
+        The hold for invalid requests is not applied here: a request waiting here is inside
+        aiohttp's timeout, and a hold lasts minutes. The fan-out checks `holding` before it
+        claims rows and before each post.
+        """
         which = lane_name or current_lane()
-        # The count decays with time and no event marks its fall, hence the polling.
-        while which == BULK and self.holding:  # noqa: ASYNC110
-            await asyncio.sleep(HOLD_RECHECK_SECONDS)
         loop = asyncio.get_running_loop()
         turn: asyncio.Future[None] = loop.create_future()
         self._queues[which].append(turn)

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 30.0
+HELD_DETAIL = "held: too many invalid requests in Discord's 10 minutes"
 GROUP_COMMIT_SECONDS = 0.02  # how long a `sent` row waits for others to share its commit
 JITTER_SECONDS = 0.5  # real seconds a wake-up may run late without a reminder going stale
 MAX_ATTEMPTS = 5
@@ -305,7 +306,7 @@ class ReminderService:
             try:
                 while not self._held():
                     started = time.monotonic()
-                    claimed = await self._claim_batch()
+                    claimed = await self._claim_batch(take_back=not going)
                     if not claimed:
                         break
                     going.append(asyncio.create_task(self._post_batch(claimed, started)))
@@ -315,10 +316,15 @@ class ReminderService:
                         break
                 while going:
                     posted += await going.pop(0)
-            finally:  # stopped (shutdown): the batches still going stop too
+            except asyncio.CancelledError:  # shutdown: the batches still going stop too
                 for task in going:
                     task.cancel()
                 await asyncio.gather(*going, return_exceptions=True)
+                raise
+            except Exception:  # e.g. a claim failed: the batches going finish first
+                for result in await asyncio.gather(*going, return_exceptions=True):
+                    posted += result if isinstance(result, int) else 0
+                raise
         return posted
 
     def _held(self) -> bool:
@@ -328,10 +334,16 @@ class ReminderService:
             return True
         return False
 
-    async def _claim_batch(self) -> list[Delivery]:
-        """Claim up to `CLAIM_BATCH` due rows, taking back those whose lease ran out."""
+    async def _claim_batch(self, *, take_back: bool) -> list[Delivery]:
+        """Claim up to `CLAIM_BATCH` due rows, taking back those whose lease ran out.
+
+        Nothing is taken back while a batch of ours is going (`take_back` False): its rows
+        are `sending` and it may be slow (a fleet's small share, a hold), not dead.
+        """
         now = self.bot.clock.now()
         store = self.bot.store.deliveries
+        if not take_back:
+            return await store.claim_due(now, limit=CLAIM_BATCH, shards=self.shards)
         # Rows still `sending` whose claim is older than the lease: settling them failed
         # (no dispatch of ours runs meanwhile), so they are taken back.
         expired = now - self.bot.clock.span(self.sending_lease)
@@ -393,6 +405,7 @@ class ReminderService:
                     DateTrigger(run_date=self.bot.clock.real_in(self.sending_lease + 1.0)),
                     id="take-back",
                     replace_existing=True,
+                    misfire_grace_time=None,
                 )
             log.error(
                 "could not settle %s for %s in guild %s (taken back in %.0f s): %s: %s",
@@ -411,6 +424,9 @@ class ReminderService:
         The pool bounds the work up to the answer; recording the post is left out, so a
         store slow to take its write lock does not keep the gate waiting.
         """
+        if self.bot.gate.holding:  # held since the claim: give the row back untried
+            await self.bot.store.deliveries.release(row.key, HELD_DETAIL, count_attempt=False)
+            return "retrying"
         async with slot:
             sent = await self._send(row)
         if isinstance(sent, str):
@@ -674,7 +690,11 @@ class ReminderService:
         if self.scheduler.running:
             again = self.bot.clock.real_in(HOLD_RECHECK_SECONDS)
             self.scheduler.add_job(
-                self.sweep, DateTrigger(run_date=again), id="held", replace_existing=True
+                self.sweep,
+                DateTrigger(run_date=again),
+                id="held",
+                replace_existing=True,
+                misfire_grace_time=None,
             )
 
     def wake_now(self) -> None:
