@@ -18,6 +18,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.emulator import DemoWorld, Emulator, Guild
 from bot.local import running_bot
+from bot.reminders import service
 from bot.store import StoreError
 from tests.cogs.countdown_helpers import (
     PREMIERE,
@@ -206,3 +207,35 @@ async def test_invalid_answers_hold_the_fan_out_until_they_fall_out_of_the_windo
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 1 and "holding the reminder fan-out" in errors[0]
     assert any("the fan-out goes on" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_slow_batch_is_not_taken_back_by_the_overlapping_claim(
+    emulator: Emulator, world: DemoWorld, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Batches of 2, overlapping. The first batch's posts take 2.5 s and the second's 5 s,
+    # both longer than the 1-s sending lease (claims are stored to the second): when the
+    # first is done, the second is still going (slow, not dead) and the next claim must
+    # leave its rows alone.
+    monkeypatch.setattr(service, "CLAIM_BATCH", 2)
+    servers = [add_fan_server(emulator, f"Fan Server {i}")[0] for i in range(4)]
+    async with running_bot(emulator, settings, clock=frozen_at(timedelta(seconds=4))) as bot:
+        bot.reminders.sending_lease = 1.0
+        for guild in servers:
+            await emulator.slash(
+                "countdown setup",
+                in_guild=guild,
+                channel=emulator.channel(guild, "announcements"),
+                milestones="0",
+            )
+        emulator.faults.inject_delay("POST", SENDS, 2.5, times=2)
+        emulator.faults.inject_delay("POST", SENDS, 5.0, times=2)
+        await wait_for(
+            lambda: all(len(posts(emulator, g)) == 1 for g in servers),
+            within=30,
+            what="one post in every server",
+        )
+        await asyncio.sleep(1.0)  # time for a second send of any row to arrive
+        counts = await bot.store.deliveries.counts(PREMIERE_REF)
+    sends = [p for m, p, _ in emulator.recorder.requests if m == "POST" and p.endswith("/messages")]
+    assert len(sends) == len(servers)  # each row sent once: none claimed twice
+    assert counts == {"sent": len(servers)}
