@@ -20,6 +20,16 @@ def add_fan_server(emulator: Emulator, name: str) -> tuple[Guild, Role]:
     return guild, role
 
 
+async def set_up_countdown(emulator: Emulator, guild: Guild, milestones: str = "0") -> Message:
+    """An admin's `/countdown setup` posting to #announcements; the bot's reply."""
+    return await emulator.slash(
+        "countdown setup",
+        in_guild=guild,
+        channel=emulator.channel(guild, "announcements"),
+        milestones=milestones,
+    )
+
+
 def posts(emulator: Emulator, guild: Guild, channel: str = "announcements") -> list[Message]:
     """The bot's channel posts (not interaction replies) in one channel, oldest first."""
     target = emulator.channel(guild, channel)

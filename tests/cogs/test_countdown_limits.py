@@ -6,7 +6,6 @@ import asyncio
 import logging
 import sqlite3
 import threading
-from collections.abc import Awaitable
 from datetime import timedelta
 
 import discord
@@ -16,7 +15,7 @@ from discord import Permissions
 from bot import limits
 from bot.clock import Clock
 from bot.config import Settings
-from bot.emulator import DemoWorld, Emulator, Guild
+from bot.emulator import DemoWorld, Emulator
 from bot.local import running_bot
 from bot.reminders import service
 from bot.store import StoreError
@@ -26,6 +25,7 @@ from tests.cogs.countdown_helpers import (
     add_fan_server,
     headlines,
     posts,
+    set_up_countdown,
     wait_for,
 )
 
@@ -50,20 +50,12 @@ async def test_a_burst_of_setups_during_a_fan_out_draws_no_429(
         bot_role = next(r for r in guild.roles.values() if r.managed)
         bot_role.permissions |= Permissions(manage_events=True).value
 
-    def setup(guild: Guild, milestones: str) -> Awaitable[object]:
-        return emulator.slash(
-            "countdown setup",
-            in_guild=guild,
-            channel=emulator.channel(guild, "announcements"),
-            milestones=milestones,
-        )
-
     async with running_bot(emulator, settings, clock=clock) as bot:
         for guild in fans:
-            await setup(guild, "1h")
+            await set_up_countdown(emulator, guild, "1h")
         await wait_for(lambda: bot.clock.now() >= hour_before, within=30, what="the 1h mark")
         # As the "1h" fan-out runs, 60 more servers set up at once.
-        await asyncio.gather(*(setup(guild, "0") for guild in late))
+        await asyncio.gather(*(set_up_countdown(emulator, guild) for guild in late))
         await wait_for(
             lambda: all(len(posts(emulator, g)) == 1 for g in fans), within=60, what="every post"
         )
@@ -79,12 +71,7 @@ async def test_an_8_s_store_stall_and_503s_during_a_fan_out_lose_nothing(
     servers = [add_fan_server(emulator, f"Fan Server {i}")[0] for i in range(40)]
     async with running_bot(emulator, settings, clock=frozen_at(timedelta(seconds=4))) as bot:
         for guild in servers:
-            await emulator.slash(
-                "countdown setup",
-                in_guild=guild,
-                channel=emulator.channel(guild, "announcements"),
-                milestones="0",
-            )
+            await set_up_countdown(emulator, guild)
         emulator.faults.inject_fault("POST", SENDS, 503, times=6)
         await wait_for(lambda: any(posts(emulator, g) for g in servers), what="the first post")
         # Another program write-locks the database for 8 s, in the middle of the fan-out.
@@ -127,12 +114,7 @@ async def test_a_row_whose_settling_failed_is_taken_back_and_found_not_reposted(
     guild = add_fan_server(emulator, "Fan Server")[0]
     async with running_bot(emulator, settings, clock=frozen_at(timedelta(seconds=3))) as bot:
         bot.reminders.sending_lease = 1.0
-        await emulator.slash(
-            "countdown setup",
-            in_guild=guild,
-            channel=emulator.channel(guild, "announcements"),
-            milestones="0",
-        )
+        await set_up_countdown(emulator, guild)
         store = bot.store.deliveries
         record_sent = store.mark_sent_many
         failures = 0
@@ -186,12 +168,7 @@ async def test_invalid_answers_hold_the_fan_out_until_they_fall_out_of_the_windo
             assert bot.gate.status().holding
             # Interactive requests go on while the fan-out is held: admins can still set up.
             for guild in servers:
-                await emulator.slash(
-                    "countdown setup",
-                    in_guild=guild,
-                    channel=emulator.channel(guild, "announcements"),
-                    milestones="0",
-                )
+                await set_up_countdown(emulator, guild)
             await wait_for(lambda: bot.clock.now() > PREMIERE + timedelta(seconds=1))
             assert not any(posts(emulator, g) for g in servers)  # held, not lost
             assert await bot.store.deliveries.counts(PREMIERE_REF) == {"pending": len(servers)}
@@ -221,12 +198,7 @@ async def test_a_slow_batch_is_not_taken_back_by_the_overlapping_claim(
     async with running_bot(emulator, settings, clock=frozen_at(timedelta(seconds=4))) as bot:
         bot.reminders.sending_lease = 1.0
         for guild in servers:
-            await emulator.slash(
-                "countdown setup",
-                in_guild=guild,
-                channel=emulator.channel(guild, "announcements"),
-                milestones="0",
-            )
+            await set_up_countdown(emulator, guild)
         emulator.faults.inject_delay("POST", SENDS, 2.5, times=2)
         emulator.faults.inject_delay("POST", SENDS, 5.0, times=2)
         await wait_for(
