@@ -169,14 +169,18 @@ def rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             out.extend(fanout_rows(r[key]))
     m = r["memory"]
     label = f"{m['servers']} servers, {m['shards']} shards"
-    out.append(
-        (
-            f"RSS when ready, {label}",
-            f"{m['fanbot']['rss_mib']} MiB",
-            f"{m['bare']['rss_mib']} MiB (bare)",
-            verdict(m["rss_ratio"] <= 1.15, f"<= 1.15x, {m['rss_ratio']:.2f}x"),
+    for start, mine, ratio in (
+        ("first start, imports the pack", m["fanbot"], m["rss_ratio"]),
+        ("restart, pack unchanged", m["fanbot_restart"], m["rss_ratio_restart"]),
+    ):
+        out.append(
+            (
+                f"RSS when ready, {label} ({start})",
+                f"{mine['rss_mib']} MiB",
+                f"{m['bare']['rss_mib']} MiB (bare)",
+                verdict(ratio <= 1.15, f"<= 1.15x, {ratio:.2f}x"),
+            )
         )
-    )
     if "marginal_kib_per_server" in m:
         k = m["marginal_kib_per_server"]
         out.append(

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import discord
 
@@ -27,16 +28,18 @@ from bot.endpoints import point_discord_at, silence_voice_warnings
 from bot.logs import configure_logging
 from bot.moments import MomentError, parse_moment
 from bot.status import healthy, status_json, status_text
-from bot.store import Pack, PackError, RemovedPack, Store, StoreError
+from bot.store import PackError, RemovedPack, Store, StoreError
 from bot.store.db import backup_database, human_size
 from bot.store.operations import read_status
-from bot.store.packs import (
+from bot.store.pack_files import (
     cross_pack_problems,
     declared_name,
-    load_pack,
     no_packs_warning,
     pack_files,
 )
+
+if TYPE_CHECKING:
+    from bot.store.packs import Pack
 
 log = logging.getLogger("bot")
 
@@ -178,6 +181,8 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     files, warnings = pack_paths(args.paths)
     for warning in warnings:
         print(f"fanbot: warning: {warning}", file=sys.stderr)
+    from bot.store.packs import load_pack  # the validator, only for the commands that use it
+
     failed = 0
     packs: list[Pack] = []
     for path in files:
@@ -189,7 +194,7 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
             continue
         packs.append(pack)
         print(f"ok: {path} ({_summary(pack)})")
-    for clash in cross_pack_problems(packs):
+    for clash in cross_pack_problems([pack.claim for pack in packs]):
         failed += 1
         print(clash, file=sys.stderr)
     return EXIT_USAGE if failed else EXIT_OK
@@ -212,12 +217,14 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     Every pack is read and checked before the database is opened (or created). Each pack is
     imported in its own transaction: Ctrl-C rolls back the one in progress.
     """
+    from bot.store.packs import load_pack  # the validator, only for the commands that use it
+
     try:
         files, warnings = pack_paths(args.paths)
         for warning in warnings:
             print(f"fanbot: warning: {warning}", file=sys.stderr)
         packs = [load_pack(path) for path in files]
-        if clashes := cross_pack_problems(packs):
+        if clashes := cross_pack_problems([pack.claim for pack in packs]):
             raise PackError([*clashes, "nothing was imported"])
     except PackError as exc:
         return _fail(str(exc))

@@ -21,7 +21,7 @@ from bot.limits import GatedConnector, amortize_bucket_sweep, gate_for
 from bot.liveness import HeartbeatWriter, refuse_packs
 from bot.reminders.service import ReminderService
 from bot.store import Store
-from bot.store.packs import load_usable, no_packs_warning, pack_files
+from bot.store.pack_files import no_packs_warning, pack_files, packs_to_serve
 
 log = logging.getLogger(__name__)
 
@@ -116,19 +116,20 @@ class FanBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         """Open the store, import what changed in the content packs, load cogs, sync."""
         folder = self.settings.content_dir
-        packs, refused = load_usable(folder)  # checked before the database is even opened
         if not pack_files(folder):
             log.warning("%s", no_packs_warning(folder))
         self.store = await Store.open(
             self.settings.db_path, clock=self.clock, lock_patience=LOCK_PATIENCE_SECONDS
         )
+        # Validated before the lease is taken: a big changed pack keeps the loop busy a while.
+        served = packs_to_serve(folder, await self.store.content.pack_claims())
         self.lease = ShardLease(self.store, self.clock, self.reminders.shards)
         await self.lease.take()
-        in_folder: set[str] = set()
-        for name, changed in await self.store.import_packs(packs):
-            log.info("content pack %s: %s", name, "imported" if changed else "unchanged")
-            in_folder.add(name)
-        in_folder |= await refuse_packs(self, refused, in_folder)
+        imported = dict(await self.store.import_packs(served.changed))
+        for name in served.names:
+            log.info("content pack %s: %s", name, "imported" if imported.get(name) else "unchanged")
+        in_folder = set(served.names)
+        in_folder |= await refuse_packs(self, served.refused, in_folder)
         for pack in await self.store.content.packs():
             if pack.name not in in_folder:
                 log.warning(

@@ -24,8 +24,6 @@ from bot.moments import MomentError, parse_moment
 DEFAULT_DB = Path("data/fanbot.sqlite3")
 DEFAULT_CONTENT_DIR = Path("data/content")
 ENV_FILE_VAR = "FANBOT_ENV_FILE"
-# Settings that name files or folders: relative values in an env file are read from its folder.
-PATH_SETTINGS = ("FANBOT_DB", "FANBOT_CONTENT_DIR")
 
 
 class SettingsError(ValueError):
@@ -193,6 +191,7 @@ class Settings:
             return raw or None
 
         def path(name: str, default: Path) -> Path:
+            """A setting naming a file or folder: relative in an env file means from its folder."""
             raw = get(name)
             if raw is None:
                 return default

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.store import StoreError
 from bot.store.operations import Heartbeat, PackProblem
-from bot.store.packs import declared_name
+from bot.store.pack_files import declared_name
 
 if TYPE_CHECKING:
     from bot.client import FanBot

@@ -1,14 +1,19 @@
-"""Moments as text: the one stored form of a UTC moment, and ISO 8601 moments as typed.
+"""Moments as text: stored, as typed (ISO 8601), and a day as people read it.
 
-Inside the program every moment is an aware UTC `datetime`; these are its two edges, the
-database's text columns and what an operator types (settings, the command line).
+Inside the program every moment is an aware UTC `datetime`; these are its edges, the
+database's text columns, what an operator types (settings, the command line) and what a
+reader sees.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 EXAMPLE = "2023-07-03T07:00Z"
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
 
 
 class MomentError(ValueError):
@@ -50,3 +55,8 @@ def parse_moment(text: str) -> datetime:
     if moment.tzinfo is None:
         raise MomentError(f"has no time zone; add one, e.g. {EXAMPLE}")
     return moment
+
+
+def day_text(day: date) -> str:
+    """A day as people read it: "3 August 2023"."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"

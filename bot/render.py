@@ -26,6 +26,7 @@ from bot.content.records import (
     Source,
     Storyline,
 )
+from bot.moments import day_text
 from bot.reminders.milestones import AT_START, DEFAULT_DAILY_DAYS, PostMilestone
 from bot.store.countdown_models import Delivery, Subscription, Target
 
@@ -90,7 +91,7 @@ def source_line(source: Source) -> str:
 def _date(source: Source) -> str | None:
     if source.published is None:
         return None
-    return f"{source.published.day} {source.published:%B %Y}"
+    return day_text(source.published)
 
 
 def _embed(title: str, description: str = "", *, url: str | None = None) -> discord.Embed:
@@ -429,7 +430,7 @@ def countdown_status(
 def utc_text(moment: datetime) -> str:
     """A moment in UTC, written the same on every platform: "Thursday 3 August 2023, 07:00 UTC"."""
     utc = moment.astimezone(UTC)
-    return f"{utc:%A} {utc.day} {utc:%B %Y, %H:%M} UTC"
+    return f"{utc:%A} {day_text(utc)}, {utc:%H:%M} UTC"
 
 
 def short_utc_text(moment: datetime) -> str:

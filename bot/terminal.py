@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.emulator.state import Message
+from bot.moments import day_text
 
 Json = dict[str, Any]
 
@@ -55,7 +56,7 @@ def format_time(moment: datetime, style: str = "f", now: datetime | None = None)
     """A Discord timestamp style (t T d D f F R) spelled out in UTC."""
     moment = moment.astimezone(UTC)
     clock = f"{moment:%H:%M} UTC"
-    day = f"{moment.day} {moment:%B %Y}"
+    day = day_text(moment)
     if style == "t":
         return clock
     if style == "T":

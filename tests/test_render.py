@@ -247,7 +247,7 @@ def test_a_character_card() -> None:
 
 
 def test_render_loads_records_without_the_store() -> None:
-    loaded = "sorted({'aiosqlite', 'bot.store.packs'} & {*sys.modules})"
+    loaded = "sorted({'aiosqlite', 'bot.store.packs', 'pydantic'} & {*sys.modules})"
     script = f"import bot.render, sys; print({loaded})"
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60

@@ -1,20 +1,27 @@
-"""The values a content pack may hold, as pydantic types that say exactly what is wrong.
+"""The values a content pack may hold, as types that say exactly what is wrong.
 
-Each type takes only what TOML gives it (no coercion: "1" is not a number) and raises a
-`PydanticCustomError` of type `FIELD` (the message follows the field's name: `"name" must not
-be empty`) or `ITEM` (the message is about the whole item: `duplicate key "kit"`).
-`bot.store.packs` turns those errors into the lines of a `PackError`.
+Each type is a plain Python type annotated with the `Check` a pack's value must pass. The
+records (`bot.content.records`) use these types without loading pydantic: only when a pack
+is validated (`bot.content.schema`) does pydantic read the checks. A check takes only what
+TOML gives it (no coercion: "1" is not a number) and raises a `PydanticCustomError` of type
+`FIELD` (the message follows the field's name: `"name" must not be empty`) or `ITEM` (the
+message is about the whole item: `duplicate key "kit"`). `bot.store.packs` turns those errors
+into the lines of a `PackError`.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any, Literal, NamedTuple, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple, get_args
 
-from pydantic import PlainValidator
-from pydantic_core import PydanticCustomError
+from bot.moments import MONTHS, day_text
+
+if TYPE_CHECKING:
+    from pydantic import GetCoreSchemaHandler
+    from pydantic_core import CoreSchema, PydanticCustomError
 
 FIELD = "pack_field"
 ITEM = "pack_item"
@@ -27,24 +34,47 @@ MAX_NUMBER = 10_000
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 URL_RE = re.compile(r"^https?://[^\s/]+")
 PARTIAL_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
-MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 MOMENT_HINT = "use a date-time with an offset, e.g. 2023-08-03T07:00:00Z"
 DATE_HINT = 'use a date (2023-05-24), a month ("2023-06") or a year ("2023")'
 CastStatus = Literal["returning", "new"]
 EventKind = Literal["premiere", "trailer", "first_look", "first_scene", "announcement"]
 
 
+class Check:
+    """The check a pack's value must pass to be a field of this type.
+
+    pydantic reads it when it builds a pack entry's validator, and calls `check` with the
+    value TOML gave; until then nothing here loads pydantic.
+    """
+
+    __slots__ = ("check",)
+
+    def __init__(self, check: Callable[[Any], Any]) -> None:
+        self.check = check
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        from pydantic import PlainValidator  # only while a pack is validated
+
+        return PlainValidator(self.check).__get_pydantic_core_schema__(source, handler)
+
+
+def _problem(kind: str, message: str) -> PydanticCustomError:
+    # A check runs only inside pydantic's validation, so pydantic_core is loaded by then.
+    from pydantic_core import PydanticCustomError
+
+    return PydanticCustomError(kind, "{message}", {"message": message})
+
+
 def field_problem(message: str) -> PydanticCustomError:
     """An error about one field; the message follows the field's name."""
-    return PydanticCustomError(FIELD, "{message}", {"message": message})
+    return _problem(FIELD, message)
 
 
 def item_problem(message: str) -> PydanticCustomError:
     """An error about the item the field belongs to (a duplicate, a dangling reference)."""
-    return PydanticCustomError(ITEM, "{message}", {"message": message})
+    return _problem(ITEM, message)
 
 
 def type_name(value: object) -> str:
@@ -170,7 +200,7 @@ class PartialDate(NamedTuple):
 
 def _partial_date(value: Any) -> PartialDate:
     if isinstance(value, date) and not isinstance(value, datetime):
-        return PartialDate(value.isoformat(), f"{value.day} {MONTHS[value.month - 1]} {value.year}")
+        return PartialDate(value.isoformat(), day_text(value))
     if not isinstance(value, str):
         raise field_problem(f"must be a date, not {type_name(value)}; {DATE_HINT}")
     match = PARTIAL_DATE_RE.match(value.strip())
@@ -189,7 +219,7 @@ def _partial_date(value: Any) -> PartialDate:
         raise field_problem(f'= "{value}" is not a date; {DATE_HINT}') from None
 
 
-def choice_of(options: Any) -> PlainValidator:
+def choice_of(options: Any) -> Check:
     """A validator for a string that must be one of a `Literal`'s values."""
     allowed: tuple[str, ...] = get_args(options)
     listed = ", ".join(f'"{option}"' for option in allowed)
@@ -200,19 +230,19 @@ def choice_of(options: Any) -> PlainValidator:
             raise field_problem(f'= "{text}" must be one of {listed}')
         return text
 
-    return PlainValidator(check)
+    return Check(check)
 
 
-Key = Annotated[str, PlainValidator(checked_key)]
-Name = Annotated[str, PlainValidator(_name)]
-Title = Annotated[str, PlainValidator(_title)]
-Version = Annotated[str, PlainValidator(_version)]
-LongText = Annotated[str, PlainValidator(_long_text)]
-Number = Annotated[int, PlainValidator(checked_number)]
-Flag = Annotated[bool, PlainValidator(_flag)]
-Url = Annotated[str, PlainValidator(_url)]
-Day = Annotated[date, PlainValidator(_day)]
-Moment = Annotated[datetime, PlainValidator(_moment)]
-When = Annotated[PartialDate, PlainValidator(_partial_date)]
+Key = Annotated[str, Check(checked_key)]
+Name = Annotated[str, Check(_name)]
+Title = Annotated[str, Check(_title)]
+Version = Annotated[str, Check(_version)]
+LongText = Annotated[str, Check(_long_text)]
+Number = Annotated[int, Check(checked_number)]
+Flag = Annotated[bool, Check(_flag)]
+Url = Annotated[str, Check(_url)]
+Day = Annotated[date, Check(_day)]
+Moment = Annotated[datetime, Check(_moment)]
+When = Annotated[PartialDate, Check(_partial_date)]
 Status = Annotated[CastStatus, choice_of(CastStatus)]
 Kind = Annotated[EventKind, choice_of(EventKind)]

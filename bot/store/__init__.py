@@ -27,8 +27,8 @@ if TYPE_CHECKING:  # what mypy and readers see; __getattr__ imports them when us
     from bot.store.guilds import GuildQueries as GuildQueries
     from bot.store.importer import RemovedPack as RemovedPack
     from bot.store.operations import OperationsQueries as OperationsQueries
+    from bot.store.pack_files import PackError as PackError
     from bot.store.packs import Pack as Pack
-    from bot.store.packs import PackError as PackError
     from bot.store.packs import load_dir as load_dir
     from bot.store.packs import load_pack as load_pack
     from bot.store.store import Store as Store
@@ -51,7 +51,7 @@ _HOMES = {
     "RemovedPack": "importer",
     "OperationsQueries": "operations",
     "Pack": "packs",
-    "PackError": "packs",
+    "PackError": "pack_files",
     "load_dir": "packs",
     "load_pack": "packs",
     "Store": "store",

@@ -14,6 +14,7 @@ stops at the first `limit` rows in pack order, so a search costs about the same 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import difflib
 import functools
 import sqlite3
@@ -44,6 +45,7 @@ from bot.content.records import (
 )
 from bot.moments import to_db_time
 from bot.store import tables
+from bot.store.pack_files import PackClaim
 from bot.store.text import fold
 
 MAX_CHOICES = 25
@@ -701,6 +703,22 @@ class ContentQueries:
             {"season": season_id},
         )
         return [Note(source=_source(row), **tables.NOTES.read(row)) for row in rows]
+
+    async def pack_claims(self) -> dict[str, PackClaim]:
+        """What each imported pack takes (its name, show and seasons), by content hash."""
+        rows = await self._all(
+            """SELECT pk.content_hash, pk.name, sh.key AS show_key, se.number
+               FROM packs pk JOIN shows sh ON sh.pack_id = pk.id
+               LEFT JOIN seasons se ON se.show_id = sh.id
+               ORDER BY pk.name, se.number"""
+        )
+        claims: dict[str, PackClaim] = {}
+        for row in rows:
+            digest = str(row["content_hash"])
+            claim = claims.get(digest) or PackClaim(None, row["name"], row["show_key"], ())
+            number = () if row["number"] is None else (int(row["number"]),)
+            claims[digest] = dataclasses.replace(claim, seasons=claim.seasons + number)
+        return claims
 
     @_cached
     async def packs(self) -> list[PackInfo]:

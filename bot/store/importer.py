@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import aiosqlite
 
 from bot.content.records import season_label
-from bot.content.schema import CharacterEntry, PersonEntry
 from bot.store.db import Database, StoreError
-from bot.store.packs import Pack, PackError, cross_pack_problems
+from bot.store.pack_files import PackError, cross_pack_problems
 from bot.store.tables import (
     CASTINGS,
     CHARACTERS,
@@ -31,12 +31,16 @@ from bot.store.tables import (
 )
 from bot.store.text import fold
 
+if TYPE_CHECKING:
+    from bot.content.schema import CharacterEntry, PersonEntry
+    from bot.store.packs import Pack
+
 
 async def import_packs(
     db: Database, packs: Sequence[Pack], now: datetime
 ) -> list[tuple[str, bool]]:
     """Import `packs` in one transaction; (name, imported) each, False when unchanged."""
-    clashes = cross_pack_problems(packs)
+    clashes = cross_pack_problems([pack.claim for pack in packs])
     if clashes:
         raise PackError(clashes)
     imported_at = now.astimezone(UTC).replace(microsecond=0).isoformat()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import hashlib
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,9 +35,15 @@ from bot.content.schema import (
     SourceEntry,
     StorylineEntry,
 )
-from bot.store.db import StoreError
+from bot.store.pack_files import (
+    MAX_PROBLEMS,
+    PackClaim,
+    PackError,
+    content_hash,
+    cross_pack_problems,
+    pack_files,
+)
 
-MAX_PROBLEMS = 20
 MISSING = {
     "pack": "[pack]: missing; every pack needs a [pack] table",
     "show": "[show]: missing; every pack needs a [show] table",
@@ -49,18 +54,6 @@ UNUSED = {
     "characters": "appears in no [[castings]] and no [[storylines]]; add one or remove them",
 }
 NOT_A_TABLE = ("dataclass_type", "dataclass_args_type", "model_type")
-
-
-class PackError(StoreError):
-    """A content pack cannot be used. `problems` lists each one, naming file, item and field."""
-
-    def __init__(self, problems: Sequence[str], omitted: int = 0) -> None:
-        self.problems = list(problems)
-        self.omitted = omitted
-        lines = list(self.problems)
-        if omitted:
-            lines.append(f"... and {omitted} more problem{'s' if omitted != 1 else ''}")
-        super().__init__("\n".join(lines))
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +76,12 @@ class Pack:
     quotes: tuple[QuoteEntry, ...]
     notes: tuple[NoteEntry, ...]
 
+    @property
+    def claim(self) -> PackClaim:
+        """What the pack takes when loaded: its name and its show's seasons."""
+        numbers = tuple(season.number for season in self.seasons)
+        return PackClaim(self.path, self.name, self.show.key, numbers)
+
 
 def load_pack(path: Path | str) -> Pack:
     """Read and validate a pack file; raise `PackError` listing every problem found."""
@@ -103,7 +102,7 @@ def load_pack(path: Path | str) -> Pack:
         name=contents.pack.name,
         title=contents.pack.title,
         version=contents.pack.version,
-        content_hash=hashlib.sha256(raw).hexdigest(),
+        content_hash=content_hash(raw),
         sources=contents.sources,
         show=contents.show,
         seasons=contents.seasons,
@@ -215,27 +214,6 @@ def _read(path: Path) -> tuple[bytes, dict[str, Any]]:
         raise PackError([f"{path}: arrays or tables are nested too deeply"]) from None
 
 
-def pack_files(folder: Path) -> list[Path]:
-    """The pack files in `folder`, sorted by name: `*.toml`, hidden files skipped."""
-    return [p for p in sorted(folder.glob("*.toml")) if not p.name.startswith(".")]
-
-
-def no_packs_warning(folder: Path) -> str:
-    """What to say of a content folder that holds no pack file."""
-    return f"{folder} holds no content packs (no *.toml files): no show is loaded from it"
-
-
-def declared_name(path: Path) -> str | None:
-    """The `[pack] name` a file declares, without validating the rest (None if unreadable)."""
-    try:
-        with path.open("rb") as file:
-            head = tomllib.load(file).get("pack")
-    except (OSError, ValueError, RecursionError):  # ValueError: bad TOML or not UTF-8
-        return None
-    name = head.get("name") if isinstance(head, dict) else None
-    return name if isinstance(name, str) else None
-
-
 def load_dir(folder: Path | str) -> list[Pack]:
     """Load every `*.toml` in `folder` (sorted by name, hidden files skipped).
 
@@ -253,51 +231,7 @@ def load_dir(folder: Path | str) -> list[Pack]:
         except PackError as exc:
             problems.extend(exc.problems)
             omitted += exc.omitted
-    problems.extend(cross_pack_problems(packs))
+    problems.extend(cross_pack_problems([pack.claim for pack in packs]))
     if problems:
         raise PackError(problems[:MAX_PROBLEMS], omitted + max(0, len(problems) - MAX_PROBLEMS))
     return packs
-
-
-def load_usable(folder: Path) -> tuple[list[Pack], dict[Path, str]]:
-    """Every pack in `folder` that can be served, and why each other file cannot.
-
-    What the running bot does at start: one bad file must not take every show down. A file
-    whose pack clashes with one before it (same `[pack] name`, same show's season) is
-    refused; the earlier one is kept. `load_dir`, for `fanbot import`, refuses them all.
-    """
-    packs: list[Pack] = []
-    refused: dict[Path, str] = {}
-    for path in pack_files(folder):
-        try:
-            pack = load_pack(path)
-        except PackError as exc:
-            refused[path] = str(exc)
-            continue
-        if clashes := cross_pack_problems([*packs, pack]):
-            refused[path] = "\n".join(clashes)
-        else:
-            packs.append(pack)
-    return packs, refused
-
-
-def cross_pack_problems(packs: Sequence[Pack]) -> list[str]:
-    """Clashes between packs loaded together: the same pack name or the same season twice."""
-    problems: list[str] = []
-    names: dict[str, Path] = {}
-    seasons: dict[tuple[str, int], Path] = {}
-    for pack in packs:
-        if pack.name in names:
-            problems.append(
-                f'{pack.path}: [pack] name "{pack.name}" is already used by {names[pack.name]}'
-            )
-        names.setdefault(pack.name, pack.path)
-        for season in pack.seasons:
-            ident = (pack.show.key, season.number)
-            if ident in seasons:
-                problems.append(
-                    f'{pack.path}: season {season.number} of show "{pack.show.key}" is '
-                    f"already defined in {seasons[ident]}"
-                )
-            seasons.setdefault(ident, pack.path)
-    return problems

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.store.command_syncs import CommandSyncQueries
@@ -15,8 +16,10 @@ from bot.store.guilds import GuildQueries
 from bot.store.importer import RemovedPack, import_packs, remove_packs
 from bot.store.leases import LeaseQueries
 from bot.store.operations import OperationsQueries
-from bot.store.packs import Pack, load_dir
 from bot.store.server_events import ServerEventQueries
+
+if TYPE_CHECKING:
+    from bot.store.packs import Pack
 
 
 class Store:
@@ -94,6 +97,8 @@ class Store:
         Returns (pack name, imported) per file in name order; one bad pack raises `PackError`
         and nothing is imported.
         """
+        from bot.store.packs import load_dir  # the validator loads only to import
+
         try:
             return await import_packs(self.db, load_dir(path), self.clock.now())
         finally:

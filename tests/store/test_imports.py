@@ -22,7 +22,15 @@ def loaded_after(statement: str) -> str:
 
 def test_a_records_module_of_the_store_loads_without_sqlite() -> None:
     assert loaded_after("import bot.store.countdown_models") == "[]"
-    assert loaded_after("from bot.store import Store") == "['aiosqlite', 'pydantic']"
+    assert loaded_after("from bot.store import Store") == "['aiosqlite']"
+    assert loaded_after("from bot.store import load_pack") == "['aiosqlite', 'pydantic']"
+
+
+def test_the_running_bot_loads_the_pack_validator_only_to_validate() -> None:
+    # pydantic and the compiled pack schema are about 9 MiB a bot would keep for nothing.
+    assert loaded_after("import bot.__main__, bot.client, cogs.cast, cogs.countdown") == (
+        "['aiosqlite']"
+    )
 
 
 def test_an_unknown_name_is_an_attribute_error() -> None:

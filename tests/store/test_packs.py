@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.store import PackError, Store, StoreError, load_dir, load_pack
-from bot.store.packs import declared_name
+from bot.store.pack_files import declared_name
 from tests.store.conftest import BUNDLED, CLOCK_START, MINIMAL, TWO_SEASONS
 
 WritePack = Callable[..., Path]

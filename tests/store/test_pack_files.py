@@ -1,0 +1,114 @@
+"""bot/store/pack_files.py: which pack files a start serves, validating only what changed."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.store import Store, load_pack
+from bot.store.pack_files import content_hash, packs_to_serve
+from tests.store.conftest import MINIMAL, TWO_SEASONS
+
+WritePack = Callable[..., Path]
+
+
+async def serve(store: Store, folder: Path) -> tuple[list[str], list[str], dict[str, str]]:
+    """(changed pack names, unchanged pack names, refused file names and why) at a start."""
+    served = packs_to_serve(folder, await store.content.pack_claims())
+    refused = {path.name: why for path, why in served.refused.items()}
+    return [pack.name for pack in served.changed], served.unchanged, refused
+
+
+async def test_the_database_knows_what_each_imported_pack_claims(
+    store: Store, write_pack: WritePack
+) -> None:
+    packs = [load_pack(write_pack(MINIMAL, "a.toml")), load_pack(write_pack(TWO_SEASONS, "b.toml"))]
+    await store.import_packs(packs)
+    assert await store.content.pack_claims() == {
+        pack.content_hash: dataclasses.replace(pack.claim, path=None) for pack in packs
+    }
+    assert [pack.claim.seasons for pack in packs] == [(1,), (1, 2)]
+
+
+async def test_a_start_validates_only_the_files_that_changed(
+    store: Store, write_pack: WritePack
+) -> None:
+    write_pack(MINIMAL, "a.toml")
+    two = write_pack(TWO_SEASONS, "b.toml")
+    served = packs_to_serve(two.parent, await store.content.pack_claims())
+    assert [pack.name for pack in served.changed] == ["mini", "two"]
+    await store.import_packs(served.changed)
+
+    assert await serve(store, two.parent) == ([], ["mini", "two"], {})
+
+    two.write_text(TWO_SEASONS.replace('version = "2.0"', 'version = "2.1"'), encoding="utf-8")
+    assert await serve(store, two.parent) == (["two"], ["mini"], {})
+
+
+async def test_an_unchanged_pack_still_clashes_with_a_file_after_it(
+    store: Store, write_pack: WritePack
+) -> None:
+    first = write_pack(MINIMAL, "a.toml")
+    await store.import_pack(load_pack(first))
+    write_pack(MINIMAL, "b.toml")  # the same bytes again
+    write_pack(MINIMAL.replace('version = "1"', 'version = "2"'), "c.toml")  # same name
+
+    changed, unchanged, refused = await serve(store, first.parent)
+
+    assert (changed, unchanged) == ([], ["mini"])
+    assert sorted(refused) == ["b.toml", "c.toml"]
+    for why in refused.values():
+        assert f'[pack] name "mini" is already used by {first}' in why
+        assert f'season 1 of show "mini-show" is already defined in {first}' in why
+
+
+async def test_a_bad_or_unreadable_file_is_refused_and_the_others_served(
+    store: Store, write_pack: WritePack
+) -> None:
+    good = write_pack(MINIMAL, "a.toml")
+    await store.import_pack(load_pack(good))
+    write_pack("[pack\nname = 'broken'", "b.toml")
+    (good.parent / "c.toml").mkdir()
+
+    changed, unchanged, refused = await serve(store, good.parent)
+
+    assert (changed, unchanged) == ([], ["mini"])
+    assert "TOML syntax error" in refused["b.toml"]
+    assert "is a folder, not a pack file" in refused["c.toml"]
+
+
+def test_the_hash_is_the_one_a_validated_pack_carries(write_pack: WritePack) -> None:
+    path = write_pack(MINIMAL)
+    assert content_hash(path.read_bytes()) == load_pack(path).content_hash
+
+
+async def test_a_restart_with_unchanged_packs_never_loads_the_validator(
+    store: Store, write_pack: WritePack
+) -> None:
+    folder = write_pack(MINIMAL).parent
+    await store.import_dir(folder)
+    script = textwrap.dedent(
+        f"""
+        import asyncio, sys
+        from pathlib import Path
+        from bot.store import Store
+        from bot.store.pack_files import packs_to_serve
+
+        async def main():
+            async with await Store.open({store.path!r}) as store:
+                served = packs_to_serve(Path({str(folder)!r}), await store.content.pack_claims())
+            print(served.unchanged, served.changed, "pydantic" in sys.modules)
+
+        asyncio.run(main())
+        """
+    )
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", script, stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await asyncio.wait_for(child.communicate(), 60)
+    assert child.returncode == 0
+    assert out.decode().splitlines()[0] == "['mini'] [] False"
