@@ -26,13 +26,14 @@ from bot.content.fields import (
     Status,
     Title,
     Url,
+    Version,
 )
 
 __all__ = [
     "CastFilter", "CastStatus", "Casting", "CastingFacts", "CharacterProfile", "Choice",
-    "Event", "EventFacts", "EventKind", "NamedFacts", "Note", "NoteFacts", "PackInfo",
-    "PersonProfile", "Quote", "QuoteFacts", "Season", "SeasonFacts", "Source", "Storyline",
-    "StorylineFacts", "StorylineSummary", "season_label",
+    "Event", "EventFacts", "EventKind", "NamedFacts", "Note", "NoteFacts", "PackFacts",
+    "PackInfo", "PersonProfile", "Quote", "QuoteFacts", "Season", "SeasonFacts", "ShowFacts",
+    "Source", "Storyline", "StorylineFacts", "StorylineSummary", "season_label",
 ]  # fmt: skip
 
 CastFilter = Literal["all", "returning", "new"]
@@ -47,6 +48,15 @@ class Source:
     publisher: Name | None = None
     url: Url | None = None
     published: Day | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShowFacts:
+    """What a pack says about its show; a `Season` carries it as show_key, show_title, platform."""
+
+    key: Key
+    title: Name
+    platform: Name | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -211,12 +221,18 @@ class Note(NoteFacts):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PackInfo:
+class PackFacts:
+    """What a pack says about itself."""
+
+    name: Key
+    title: Name
+    version: Version
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PackInfo(PackFacts):
     """A content pack as imported: for /about and the import log."""
 
-    name: str
-    title: str
-    version: str
     content_hash: str
     imported_at: datetime
     sources: tuple[Source, ...]

@@ -34,10 +34,8 @@ from bot.content.fields import (
     FIELD,
     ITEM,
     Flag,
-    Key,
     Name,
     Title,
-    Version,
     When,
     checked_key,
     checked_number,
@@ -50,8 +48,10 @@ from bot.content.records import (
     EventFacts,
     NamedFacts,
     NoteFacts,
+    PackFacts,
     QuoteFacts,
     SeasonFacts,
+    ShowFacts,
     Source,
     StorylineFacts,
 )
@@ -207,12 +207,8 @@ def _from_sources() -> Any:
 
 
 @entry(frozen=True, kw_only=True, config=ENTRY)
-class PackHead:
+class PackHead(PackFacts):
     """The `[pack]` table."""
-
-    name: Key
-    title: Name
-    version: Version
 
 
 @entry(frozen=True, kw_only=True, config=ENTRY)
@@ -224,12 +220,9 @@ class SourceEntry(Source):
 
 
 @entry(frozen=True, kw_only=True, config=ENTRY)
-class ShowEntry:
+class ShowEntry(ShowFacts):
     """The `[show]` table."""
 
-    key: Key
-    title: Name
-    platform: Name | None = None
     source: SourceRef = _from_sources()
 
 

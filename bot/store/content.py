@@ -55,9 +55,9 @@ MAX_TOKENS = 8
 
 
 SRC = tables.SOURCES.select("src", "src_")
-SEASON_COLS = f"""se.id AS season_id, sh.key AS show_key, sh.title AS show_title,
-    {tables.SEASONS.select("se", "season_")}, sh.platform AS show_platform,
-    se.is_current AS season_current, {tables.SOURCES.select("ssrc", "ssrc_")}"""
+SEASON_COLS = f"""se.id AS season_id, {tables.SHOWS.select("sh", "show_")},
+    {tables.SEASONS.select("se", "season_")}, se.is_current AS season_current,
+    {tables.SOURCES.select("ssrc", "ssrc_")}"""
 SEASON_FROM = """seasons se JOIN shows sh ON sh.id = se.show_id
     JOIN sources ssrc ON ssrc.id = se.source_id"""
 CASTING_COLS = f"""p.key AS person_key, p.name AS person_name, c.key AS character_key,
@@ -117,11 +117,12 @@ def _source(row: sqlite3.Row, prefix: str = "src_") -> Source:
 
 
 def _season(row: sqlite3.Row) -> Season:
+    show = tables.SHOWS.read(row, "show_")
     return Season(
         id=int(row["season_id"]),
-        show_key=str(row["show_key"]),
-        show_title=str(row["show_title"]),
-        platform=_opt(row["show_platform"]),
+        show_key=show["key"],
+        show_title=show["title"],
+        platform=show["platform"],
         is_current=bool(row["season_current"]),
         source=_source(row, "ssrc_"),
         **tables.SEASONS.read(row, "season_"),
@@ -724,7 +725,7 @@ class ContentQueries:
     async def packs(self) -> list[PackInfo]:
         """Every imported pack with its sources, by name."""
         rows = await self._all(
-            f"""SELECT pk.id, pk.name, pk.title, pk.version, pk.content_hash, pk.imported_at,
+            f"""SELECT pk.id, {tables.PACKS.select("pk")}, pk.content_hash, pk.imported_at,
                   src.id AS src_id, {SRC}
                 FROM packs pk LEFT JOIN sources src ON src.pack_id = pk.id
                 ORDER BY pk.name, src.ordinal"""
@@ -736,9 +737,7 @@ class ContentQueries:
                 sources.append(_source(row))
         return [
             PackInfo(
-                name=str(row["name"]),
-                title=str(row["title"]),
-                version=str(row["version"]),
+                **tables.PACKS.read(row),
                 content_hash=str(row["content_hash"]),
                 imported_at=datetime.fromisoformat(str(row["imported_at"])),
                 sources=tuple(sources),

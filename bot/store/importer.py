@@ -7,6 +7,7 @@ as it was. `remove_packs` deletes packs by name, also in one transaction.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 import aiosqlite
 
 from bot.content.records import season_label
+from bot.store.countdown_models import PackEventRef, parse_event_ref
 from bot.store.db import Database, StoreError
 from bot.store.pack_files import PackError, cross_pack_problems
 from bot.store.tables import (
@@ -22,9 +24,11 @@ from bot.store.tables import (
     CHARACTERS,
     EVENTS,
     NOTES,
+    PACKS,
     PEOPLE,
     QUOTES,
     SEASONS,
+    SHOWS,
     SOURCES,
     STORYLINES,
     Table,
@@ -60,9 +64,9 @@ class RemovedPack:
 async def remove_packs(db: Database, names: Sequence[str]) -> list[RemovedPack]:
     """Remove the named packs and everything imported from them, all or none.
 
-    Countdowns are kept: they name events as "<show>/<season>/<event>", so their next posts
-    are recorded as failed ("the event is no longer in any pack") and `/countdown status`
-    shows why, while importing that season again brings them back.
+    Countdowns are kept: they name events by show, season and event key (`PackEventRef`), so
+    their next posts are recorded as failed ("the event is no longer in any pack") and
+    `/countdown status` shows why, while importing that season again brings them back.
     """
     async with db.transaction() as conn:
         loaded = {
@@ -76,6 +80,7 @@ async def remove_packs(db: Database, names: Sequence[str]) -> list[RemovedPack]:
                 f"no content pack named {', '.join(map(repr, unknown))} is loaded "
                 f"(loaded: {have}); nothing was removed"
             )
+        countdowns_by_season = await _countdowns_by_season(conn)
         removed: list[RemovedPack] = []
         for name in dict.fromkeys(names):
             pack = loaded[name]
@@ -86,21 +91,25 @@ async def remove_packs(db: Database, names: Sequence[str]) -> list[RemovedPack]:
                    WHERE se.pack_id = ? ORDER BY sh.key, se.number""",
                 pack["id"],
             )
-            countdowns = 0
-            for season in seasons:
-                prefix = f"{season['key']}/{season['number']}/"
-                [row] = await _fetch(
-                    conn,
-                    """SELECT COUNT(*) AS n FROM subscriptions
-                       WHERE status != 'stopped' AND substr(event_ref, 1, ?) = ?""",
-                    len(prefix),
-                    prefix,
-                )
-                countdowns += int(row["n"])
             await conn.execute("DELETE FROM packs WHERE id = ?", (pack["id"],))
             labels = tuple(season_label(s["title"], s["number"]) for s in seasons)
-            removed.append(RemovedPack(name, labels, countdowns))
+            count = sum(countdowns_by_season[str(s["key"]), int(s["number"])] for s in seasons)
+            removed.append(RemovedPack(name, labels, count))
     return removed
+
+
+async def _countdowns_by_season(conn: aiosqlite.Connection) -> Counter[tuple[str, int]]:
+    """Countdowns (active or paused) to pack events, by show key and season number."""
+    by_season: Counter[tuple[str, int]] = Counter()
+    for row in await _fetch(
+        conn,
+        """SELECT event_ref, COUNT(*) AS n FROM subscriptions
+           WHERE status != 'stopped' GROUP BY event_ref""",
+    ):
+        ref = parse_event_ref(str(row["event_ref"]))
+        if isinstance(ref, PackEventRef):
+            by_season[ref.show_key, ref.season_number] += int(row["n"])
+    return by_season
 
 
 async def _fetch(conn: aiosqlite.Connection, sql: str, *params: object) -> list[aiosqlite.Row]:
@@ -238,30 +247,18 @@ async def _kept_ids(
 async def _insert_head(into: _Import, imported_at: str) -> None:
     """The pack's row, its sources and its show."""
     pack = into.pack
-    into.pack_id = await _insert(
-        into.conn,
-        """INSERT INTO packs (name, title, version, content_hash, imported_at)
-           VALUES (?, ?, ?, ?, ?)""",
-        pack.name,
-        pack.title,
-        pack.version,
-        pack.content_hash,
-        imported_at,
+    into.pack_id = await into.one(
+        PACKS, ("content_hash", "imported_at"), (pack.content_hash, imported_at), pack
     )
     for ordinal, source in enumerate(pack.sources):
         into.sources[source.key] = await into.one(
             SOURCES, ("pack_id", "ordinal"), (into.pack_id, ordinal), source
         )
-    into.show_id = await _insert(
-        into.conn,
-        """INSERT INTO shows (pack_id, source_id, key, title, title_folded, platform)
-           VALUES (?, ?, ?, ?, ?, ?)""",
-        into.pack_id,
-        into.sources[pack.show.source],
-        pack.show.key,
-        pack.show.title,
-        fold(pack.show.title),
-        pack.show.platform,
+    into.show_id = await into.one(
+        SHOWS,
+        (*LINKS, "title_folded"),
+        (into.pack_id, into.sources[pack.show.source], fold(pack.show.title)),
+        pack.show,
     )
 
 

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from bot.content.fields import FIELD, ITEM, type_name
+from bot.content.records import PackFacts
 from bot.content.schema import (
     SECTIONS,
     CastingEntry,
@@ -57,13 +58,10 @@ NOT_A_TABLE = ("dataclass_type", "dataclass_args_type", "model_type")
 
 
 @dataclass(frozen=True, slots=True)
-class Pack:
+class Pack(PackFacts):
     """A whole content pack, validated: safe to import."""
 
     path: Path
-    name: str
-    title: str
-    version: str
     content_hash: str
     sources: tuple[SourceEntry, ...]
     show: ShowEntry

@@ -1,9 +1,11 @@
 """One declaration per content table: the columns that hold a facts class's fields as they are.
 
 A content table stores the fields of its facts class (`bot.content.records`) in columns of the
-same names, beside its own links (pack, season, source ids) and search columns. The importer
-writes those columns with `Table.values` and the queries read them back with `Table.select`
-and `Table.read`, so a field added to a facts class needs only its column (a migration).
+same names, beside its own links (pack, season, source ids), search columns and, for packs,
+the content hash and import time. The importer writes those columns with `Table.values` and
+the queries read them back with `Table.select` and `Table.read`, so a field added to a facts
+class needs only its column (a migration); a show's facts are read into `Season`, which names
+them itself (show_key, show_title, platform), so a show's new field needs a `Season` field too.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from bot.content.records import (
     EventFacts,
     NamedFacts,
     NoteFacts,
+    PackFacts,
     QuoteFacts,
     SeasonFacts,
+    ShowFacts,
     Source,
     StorylineFacts,
 )
@@ -111,7 +115,9 @@ class Table:
         return found
 
 
+PACKS = Table("packs", PackFacts)
 SOURCES = Table("sources", Source)
+SHOWS = Table("shows", ShowFacts)
 SEASONS = Table("seasons", SeasonFacts)
 PEOPLE = Table("people", NamedFacts)
 CHARACTERS = Table("characters", NamedFacts)

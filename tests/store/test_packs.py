@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.store import PackError, Store, StoreError, load_dir, load_pack
+from bot.store.countdown_models import EventRef, PackEventRef, ServerEventRef
 from bot.store.pack_files import declared_name
 from tests.store.conftest import BUNDLED, CLOCK_START, MINIMAL, TWO_SEASONS
 
@@ -573,6 +574,40 @@ async def test_removing_a_pack_takes_out_what_it_imported(
     assert await store.content.character_choices(season.id, "Alpha") == []
     assert (await pack_rows(store), await count(store, "search_items")) == only_mini
     assert await store.guilds.get(1, ref) is not None  # the countdown is kept, not dropped
+
+
+async def test_a_removed_pack_counts_only_the_live_countdowns_to_its_own_seasons(
+    store: Store, write_pack: WritePack
+) -> None:
+    twelve = replace('name = "mini"', 'name = "twelve"')
+    twelve = replace('key = "mini-show"', 'key = "test-show"', twelve)  # test-show season 12
+    twelve = replace('title = "Mini Show"', 'title = "Test Show"', twelve)
+    twelve = replace("number = 1\n", "number = 12\n", twelve)
+    twelve = replace("season = 1\n", "season = 12\n", twelve)
+    await store.import_pack(load_pack(write_pack(TWO_SEASONS, "two.toml")))
+    await store.import_pack(load_pack(write_pack(twelve, "twelve.toml")))
+    now = datetime(2024, 6, 1, tzinfo=UTC)
+
+    async def countdown(guild: int, ref: EventRef) -> None:
+        await store.guilds.subscribe(
+            guild, ref, channel_id=10, role_id=None, milestones="0", now=now
+        )
+
+    await countdown(1, PackEventRef("test-show", 1, "premiere-1"))
+    await countdown(2, PackEventRef("test-show", 2, "premiere-2"))
+    await store.guilds.pause(2, "no access", now)  # paused countdowns count
+    await countdown(3, PackEventRef("test-show", 2, "premiere-2"))
+    await store.guilds.stop(3, PackEventRef("test-show", 2, "premiere-2"), now)  # stopped: not
+    await countdown(1, PackEventRef("test-show", 12, "premiere"))  # season 12, not 1
+    await countdown(1, PackEventRef("test-show-2", 1, "premiere"))  # another show
+    await countdown(1, ServerEventRef(1))
+
+    removed = await store.remove_packs(["two", "twelve"])
+
+    assert [(r.name, r.seasons, r.countdowns) for r in removed] == [
+        ("two", ("Test Show season 1", "Test Show season 2"), 2),
+        ("twelve", ("Test Show season 12",), 1),
+    ]
 
 
 async def test_removing_a_pack_that_is_not_loaded_removes_nothing(store: Store) -> None:

@@ -15,7 +15,7 @@ def facts(table: Table, item: object) -> dict[str, object]:
 
 
 async def test_every_facts_field_has_its_column(store: Store) -> None:
-    assert len(TABLES) == 9
+    assert len(TABLES) == 11
     for table in TABLES:
         rows = await store.db.conn.execute_fetchall(f"PRAGMA table_info({table.name})")
         assert set(table.columns) <= {row[1] for row in rows}, table.name
@@ -26,6 +26,11 @@ async def test_what_a_pack_says_is_what_the_records_show(loaded: Store, season: 
     content = loaded.content
     [entry] = pack.seasons
     assert facts(tables.SEASONS, entry) == facts(tables.SEASONS, season)
+    assert facts(tables.SHOWS, pack.show) == {  # a season names its show's facts itself
+        "key": season.show_key,
+        "title": season.show_title,
+        "platform": season.platform,
+    }
     events = {event.key: event for event in await content.events(season.id)}
     for event in pack.events:
         assert facts(tables.EVENTS, event) == facts(tables.EVENTS, events[event.key])
@@ -44,6 +49,7 @@ async def test_what_a_pack_says_is_what_the_records_show(loaded: Store, season: 
         facts(tables.CASTINGS, c) for c in nick.castings
     ]
     [info] = await content.packs()
+    assert facts(tables.PACKS, pack) == facts(tables.PACKS, info)
     assert [facts(tables.SOURCES, s) for s in pack.sources] == [
         facts(tables.SOURCES, s) for s in info.sources
     ]

@@ -4,10 +4,12 @@
 -- "<show_key>/<season_number>/<event_key>" so that it survives pack re-imports (event ids do
 -- not). `milestones` is a canonical comma list such as '30d,14d,7d,3d,1d,1h,0'.
 --
--- `deliveries`: the outbox, one row per guild, event and milestone ('7d', '1h', '0',
--- 'daily:2023-07-25'). pending -> sending -> sent | skipped_stale | skipped_superseded |
--- failed; pending -> cancelled. `nonce` is derived from the key (bot.store.countdown_models
--- .delivery_nonce) so that a retried post is deduplicated by Discord.
+-- `deliveries`: the outbox, one row per guild, event and milestone: the code of what the row
+-- posts ('7d', '1h', '0', or 'daily:9' for the daily post nine days before the event's day),
+-- written and read by bot.reminders.milestones (Milestone, DailyPost, milestone_from_code).
+-- pending -> sending -> sent | skipped_stale | skipped_superseded | failed; pending ->
+-- cancelled. `nonce` is derived from the key (bot.store.countdown_models.delivery_nonce) so
+-- that a retried post is deduplicated by Discord.
 --
 -- Times are UTC ISO 8601 text: 'YYYY-MM-DDTHH:MM:SS+00:00', so text order is time order.
 
