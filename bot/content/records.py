@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from bot.content.fields import (
     CastStatus,
@@ -32,8 +32,9 @@ from bot.content.fields import (
 __all__ = [
     "CastFilter", "CastStatus", "Casting", "CastingFacts", "CharacterProfile", "Choice",
     "Event", "EventFacts", "EventKind", "NamedFacts", "Note", "NoteFacts", "PackFacts",
-    "PackInfo", "PersonProfile", "Quote", "QuoteFacts", "Season", "SeasonFacts", "ShowFacts",
-    "Source", "Storyline", "StorylineFacts", "StorylineSummary", "season_label",
+    "PackInfo", "PersonProfile", "Quote", "QuoteFacts", "Season", "SeasonChoice",
+    "SeasonFacts", "ShowFacts", "Source", "Storyline", "StorylineFacts", "StorylineSummary",
+    "season_label",
 ]  # fmt: skip
 
 CastFilter = Literal["all", "returning", "new"]
@@ -83,6 +84,29 @@ class Season(SeasonFacts):
     def label(self) -> str:
         """How people name it: "Heartstopper season 2"."""
         return season_label(self.show_title, self.number)
+
+    @property
+    def choice(self) -> SeasonChoice:
+        """The season as a `show` option's value."""
+        return SeasonChoice(self.show_key, self.number)
+
+
+class SeasonChoice(NamedTuple):
+    """A season as a `show` option's value: its show's key and its number, "heartstopper:2"."""
+
+    show_key: str
+    number: int
+
+    def __str__(self) -> str:
+        return f"{self.show_key}:{self.number}"
+
+    @classmethod
+    def parse(cls, value: str) -> SeasonChoice | None:
+        """The season a value names, or None for anything else (free text typed by hand)."""
+        show, colon, number = value.strip().rpartition(":")
+        if colon and show and number.isdigit() and len(number) <= 5:
+            return cls(show, int(number))
+        return None
 
 
 def season_label(show_title: str, number: int) -> str:

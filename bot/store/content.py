@@ -39,6 +39,7 @@ from bot.content.records import (
     PersonProfile,
     Quote,
     Season,
+    SeasonChoice,
     Source,
     Storyline,
     StorylineSummary,
@@ -413,9 +414,7 @@ class ContentQueries:
         choices = []
         for row in rows:
             found = _season(row)
-            choices.append(
-                Choice(name=_clip(found.label), value=_clip(f"{found.show_key}:{found.number}"))
-            )
+            choices.append(Choice(name=_clip(found.label), value=_clip(str(found.choice))))
         return choices
 
     @_cached
@@ -424,14 +423,11 @@ class ContentQueries:
 
         Free text typed without picking a choice gets its best match, or None.
         """
-        show, sep, number = value.strip().rpartition(":")
-        if sep and number.isdigit() and len(number) <= 5 and show:
-            return await self.resolve_season(show, int(number))
-        best = await self.season_choices(value, 1)
-        if not best or not fold(value):
-            return None
-        show, _, number = best[0].value.rpartition(":")
-        return await self.resolve_season(show, int(number))
+        named = SeasonChoice.parse(value)
+        if named is None and fold(value):
+            best = await self.season_choices(value, 1)
+            named = SeasonChoice.parse(best[0].value) if best else None
+        return await self.resolve_season(*named) if named is not None else None
 
     # --- cast -----------------------------------------------------------------------------
 

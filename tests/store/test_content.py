@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.content.records import Season
+from bot.content.records import Season, SeasonChoice
 from bot.store import Store, load_pack
 from bot.store.text import fold
 from tests.store.conftest import BUNDLED, MINIMAL, TWO_SEASONS
@@ -142,6 +142,15 @@ async def test_season_choices(store: Store, write_pack: WritePack) -> None:
     assert await content.season_by_choice("heartstopper:9") is None
     for junk in ["x:y", ":", "", "%", "nope:1", "heartstopper:99999999999", "🍂"]:
         assert await content.season_by_choice(junk) is None, junk
+
+
+def test_a_season_choice_is_written_and_read_by_one_type() -> None:
+    choice = SeasonChoice("heartstopper", 2)
+    assert str(choice) == "heartstopper:2"
+    assert SeasonChoice.parse(" heartstopper:2 ") == choice
+    assert SeasonChoice.parse("a:b:3") == SeasonChoice("a:b", 3)
+    for other in ["heartstopper", ":2", "heartstopper:", "x:y", "x:-1", "x:123456"]:
+        assert SeasonChoice.parse(other) is None, other
 
 
 # --- cast ----------------------------------------------------------------------------------
