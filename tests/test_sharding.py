@@ -122,7 +122,7 @@ async def test_two_processes_started_together_on_a_new_database_share_the_limit(
     logs: list[str] = []
     try:
         for _ in range(600):  # both connected, commands registered
-            if len(emulator.sessions) >= SHARDS and emulator.commands.listing(None):
+            if len(emulator.gateway.live_shard_ids()) == SHARDS and emulator.commands.listing(None):
                 break
             if any(p.returncode is not None for p in processes):
                 break

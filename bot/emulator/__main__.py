@@ -108,8 +108,7 @@ async def serve(
 
 def _bot_is_in(emulator: Emulator, world: DemoWorld) -> bool:
     """A bot is connected and has registered its commands (globally or for the server)."""
-    connected = any(s.connection is not None for s in emulator.sessions.values())
-    return connected and bool(
+    return bool(emulator.gateway.live_shard_ids()) and bool(
         emulator.commands.listing(None) or emulator.commands.listing(world.guild.id)
     )
 

@@ -1,4 +1,4 @@
-"""The emulator's gateway: one `GatewaySession` per shard connection.
+"""The emulator's gateway: one `GatewaySession` per shard connection, kept by a `Gateway`.
 
 It speaks the real protocol: HELLO, IDENTIFY, READY, GUILD_CREATE, HEARTBEAT/ACK, RESUME
 with replay of what the client missed, and zlib-stream compression when asked for.
@@ -57,13 +57,106 @@ INTENT_GUILD_SCHEDULED_EVENTS = 1 << 16
 MAX_GUILDS_PER_SHARD = 2500  # more on one connection: 4011 Sharding required
 
 
+class Gateway:
+    """The gateway's state: the open connections, the sessions, the IDENTIFY limit and a log.
+
+    The log names what each client asked for, in order: "identify", "resume",
+    "refused identify", "refused resume".
+    """
+
+    def __init__(self) -> None:
+        self.identify_interval = 0.0  # >0: refuse IDENTIFYs closer than this (in seconds)
+        self._last_identify: float | None = None
+        self._sessions: dict[str, GatewaySession] = {}  # by id, oldest first
+        self._connections: set[GatewayConnection] = set()
+        self._log: list[str] = []
+
+    @property
+    def log(self) -> tuple[str, ...]:
+        """What the clients asked for so far, in order (see the class docstring)."""
+        return tuple(self._log)
+
+    async def serve(self, connection: GatewayConnection) -> None:
+        """Run `connection` until either side closes it."""
+        self._connections.add(connection)
+        try:
+            await connection.serve()
+        finally:
+            self._connections.discard(connection)
+
+    async def close_connections(self, code: int, reason: str) -> None:
+        """Close every open connection with a close code."""
+        for connection in list(self._connections):
+            await connection.close(code, reason)
+
+    def admit_identify(self) -> str | None:
+        """Log an IDENTIFY; None if admitted, else the rule it breaks.
+
+        max_concurrency 1: one IDENTIFY per `identify_interval`.
+        """
+        now = time.monotonic()
+        last = self._last_identify
+        if last is not None and now - last < self.identify_interval:
+            self._log.append("refused identify")
+            return (
+                f"gateway: IDENTIFY {now - last:.2f} s after the previous one "
+                f"(max_concurrency 1 allows one per {self.identify_interval:g} s)"
+            )
+        self._last_identify = now
+        self._log.append("identify")
+        return None
+
+    def add_session(self, session: GatewaySession) -> None:
+        """Keep a newly identified session, for events and for a RESUME."""
+        self._sessions[session.id] = session
+
+    def session_to_resume(self, session_id: str, seq: int) -> GatewaySession | None:
+        """The session, if it still holds every event after `seq`; else None, logged as refused."""
+        session = self._sessions.get(session_id)
+        if session is None or (session.sent and session.sent[0]["s"] > seq + 1):
+            self._log.append("refused resume")
+            return None
+        return session
+
+    def note_resume(self) -> None:
+        """Log a RESUME that took its session over."""
+        self._log.append("resume")
+
+    def forget_session_of(self, connection: GatewayConnection) -> None:
+        """Forget the connection's session, events and all: its client must IDENTIFY again."""
+        if connection.session is not None:
+            self._sessions.pop(connection.session.id, None)
+
+    def forget_all_sessions(self) -> None:
+        """Forget every session, as Discord does once a bot has been away long enough."""
+        self._sessions.clear()
+
+    def session_for_guild(self, guild_id: int) -> GatewaySession | None:
+        """The newest connected session of the guild's shard.
+
+        Failing that, the newest one waiting for a RESUME, which keeps its events for replay.
+        """
+        owning = [s for s in self._sessions.values() if s.owns_guild(guild_id)]
+        live = [s for s in owning if s.connection is not None]
+        candidates = live or owning
+        return candidates[-1] if candidates else None
+
+    def live_shard_ids(self) -> set[int]:
+        """The shards with a session that has a connection."""
+        return {s.shard_id for s in self._sessions.values() if s.connection is not None}
+
+    def live_connection(self, shard_id: int) -> GatewayConnection | None:
+        """The connection of the shard's newest connected session, if there is one."""
+        for session in reversed(list(self._sessions.values())):
+            if session.shard_id == shard_id and session.connection is not None:
+                return session.connection
+        return None
+
+
 class GatewaySession:
     """A shard's session: survives a dropped connection so the client can RESUME it."""
 
-    def __init__(
-        self, emulator: Emulator, shard_id: int, shard_count: int, intents: int = 0
-    ) -> None:
-        self.emulator = emulator
+    def __init__(self, shard_id: int, shard_count: int, intents: int = 0) -> None:
         self.id = secrets.token_hex(16)
         self.shard_id = shard_id
         self.shard_count = shard_count
@@ -87,6 +180,11 @@ class GatewaySession:
         self.sent.append(payload)
         if self.connection is not None:
             await self.connection.send(payload)
+
+    def detach(self, connection: GatewayConnection) -> None:
+        """Let go of a closed `connection`, unless another one resumed the session since."""
+        if self.connection is connection:
+            self.connection = None
 
 
 class GatewayConnection:
@@ -129,8 +227,8 @@ class GatewayConnection:
 
     def abort(self) -> None:
         """Drop the TCP connection without a close frame (the client sees 1006)."""
-        if self.session is not None and self.session.connection is self:
-            self.session.connection = None
+        if self.session is not None:
+            self.session.detach(self)
         if self.transport is not None:
             self.transport.abort()
 
@@ -150,8 +248,8 @@ class GatewayConnection:
                     break
                 await self._handle(op, payload.get("d"))
         finally:
-            if self.session is not None and self.session.connection is self:
-                self.session.connection = None
+            if self.session is not None:
+                self.session.detach(self)
 
     async def _handle(self, op: int, data: Any) -> None:
         if op == OP_HEARTBEAT:
@@ -184,25 +282,18 @@ class GatewayConnection:
         if shard_count != emu.shard_count or not 0 <= shard_id < shard_count:
             await self.close(CLOSE_INVALID_SHARD, "Invalid shard.")
             return
-        now = time.monotonic()
-        if emu.last_identify is not None and now - emu.last_identify < emu.identify_interval:
-            # max_concurrency 1: one IDENTIFY per interval, or the session is refused.
-            emu.gateway_log.append("refused identify")
-            emu.breach(
-                f"gateway: IDENTIFY {now - emu.last_identify:.2f} s after the previous one "
-                f"(max_concurrency 1 allows one per {emu.identify_interval:g} s)"
-            )
+        broken_rule = emu.gateway.admit_identify()
+        if broken_rule is not None:
+            emu.breach(broken_rule)
             await self.send({"op": OP_INVALID_SESSION, "d": False})
             return
-        emu.last_identify = now
-        emu.gateway_log.append("identify")
         intents = data.get("intents")
-        session = GatewaySession(emu, shard_id, shard_count, intents if type(intents) is int else 0)
+        session = GatewaySession(shard_id, shard_count, intents if type(intents) is int else 0)
         guilds = [g for g in emu.guilds.values() if session.owns_guild(g.id)]
         if len(guilds) > MAX_GUILDS_PER_SHARD:
             await self.close(CLOSE_SHARDING_REQUIRED, "Sharding required.")
             return
-        emu.sessions[session.id] = session
+        emu.gateway.add_session(session)
         session.connection = self
         self.session = session
         await session.dispatch(
@@ -225,20 +316,19 @@ class GatewayConnection:
 
     async def _resume(self, data: Json) -> None:
         emu = self.emulator
-        session = emu.sessions.get(str(data.get("session_id")))
         if data.get("token") != emu.token:
             await self.close(CLOSE_AUTHENTICATION_FAILED, "Authentication failed.")
             return
         seq = data.get("seq") or 0
-        if session is None or (session.sent and session.sent[0]["s"] > seq + 1):
-            emu.gateway_log.append("refused resume")
+        session = emu.gateway.session_to_resume(str(data.get("session_id")), seq)
+        if session is None:
             await self.send({"op": OP_INVALID_SESSION, "d": False})
             return
         if session.connection is not None and session.connection is not self:
             await session.connection.close(CLOSE_UNKNOWN_ERROR, "Session resumed elsewhere.")
         session.connection = self
         self.session = session
-        emu.gateway_log.append("resume")
+        emu.gateway.note_resume()
         for payload in list(session.sent):
             if payload["s"] > seq:
                 await self.send(payload)

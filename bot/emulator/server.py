@@ -28,8 +28,8 @@ from bot.emulator.gateway import (
     INTENT_GUILD_SCHEDULED_EVENTS,
     OP_INVALID_SESSION,
     OP_RECONNECT,
+    Gateway,
     GatewayConnection,
-    GatewaySession,
 )
 from bot.emulator.rest.app import rest_application
 from bot.emulator.rest.context import API_PREFIX
@@ -103,18 +103,14 @@ class Emulator:
         self.messages: dict[int, Message] = {}
         self.commands = CommandRegistry(self.ids, self.application_id)
         self.interactions: dict[int, Interaction] = {}
-        self.sessions: dict[str, GatewaySession] = {}
         self.breaches: list[str] = []
         self.recorder = RequestRecorder()
         self.faults_injected: Counter[str] = Counter()  # REST and gateway faults, by kind
         self.faults = FaultInjector(self.faults_injected)
         self.limits = RateLimits(global_rate_limit)
-        self.identify_interval = 0.0  # >0: refuse IDENTIFYs closer than this (in seconds)
-        self.last_identify: float | None = None
-        self.gateway_log: list[str] = []  # "identify", "resume", "refused identify", ...
+        self.gateway = Gateway()
         self._gateway_open = asyncio.Event()
         self._gateway_open.set()
-        self._connections: set[GatewayConnection] = set()
         self._message_listeners: list[Callable[[Message], Awaitable[None] | None]] = []
         self._runner: web.AppRunner | None = None
         self.host = "127.0.0.1"
@@ -157,8 +153,7 @@ class Emulator:
         Closed any earlier, the bot reconnects at once and the server then waits out its
         shutdown timeout for that websocket.
         """
-        for connection in list(self._connections):
-            await connection.close(1001, "emulator stopping")
+        await self.gateway.close_connections(1001, "emulator stopping")
 
     async def __aenter__(self) -> Emulator:
         await self.start()
@@ -258,27 +253,12 @@ class Emulator:
         ws = web.WebSocketResponse(max_msg_size=4 * 1024 * 1024)
         await ws.prepare(request)
         compress = request.query.get("compress") == "zlib-stream"
-        connection = GatewayConnection(self, ws, compress, request.transport)
-        self._connections.add(connection)
-        try:
-            await connection.serve()
-        finally:
-            self._connections.discard(connection)
+        await self.gateway.serve(GatewayConnection(self, ws, compress, request.transport))
         return ws
-
-    def _session_for(self, guild_id: int) -> GatewaySession | None:
-        """The newest connected session of the guild's shard.
-
-        Failing that, the newest one waiting for a RESUME, which keeps its events for replay.
-        """
-        owning = [s for s in self.sessions.values() if s.owns_guild(guild_id)]
-        live = [s for s in owning if s.connection is not None]
-        candidates = live or owning
-        return candidates[-1] if candidates else None
 
     async def _dispatch_to_guild(self, guild_id: int, event: str, data: Json) -> None:
         """Send a gateway event to the shard that owns `guild_id`."""
-        session = self._session_for(guild_id)
+        session = self.gateway.session_for_guild(guild_id)
         if session is None:
             raise EmulatorError("the bot is not connected to the gateway")
         await session.dispatch(event, data)
@@ -291,7 +271,7 @@ class Emulator:
         With no session at all (the bot is offline) the change stays in the world only, for
         the bot to find when it reconciles; a session waiting for a RESUME keeps it for replay.
         """
-        session = self._session_for(guild_id)
+        session = self.gateway.session_for_guild(guild_id)
         if session is None or (intent and not session.wants(intent)):
             log.debug(
                 "gateway: %s for guild %s not sent (no session asked for it)", event, guild_id
@@ -325,17 +305,16 @@ class Emulator:
         """Wait for every shard to have identified."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            live = {s.shard_id for s in self.sessions.values() if s.connection is not None}
-            if len(live) == self.shard_count:
+            if len(self.gateway.live_shard_ids()) == self.shard_count:
                 return
             await asyncio.sleep(0.02)
         raise EmulatorError(f"the bot did not connect all shards within {timeout:g} s")
 
     def _live(self, shard_id: int) -> GatewayConnection:
-        for session in reversed(list(self.sessions.values())):
-            if session.shard_id == shard_id and session.connection is not None:
-                return session.connection
-        raise EmulatorError(f"shard {shard_id} is not connected")
+        connection = self.gateway.live_connection(shard_id)
+        if connection is None:
+            raise EmulatorError(f"shard {shard_id} is not connected")
+        return connection
 
     async def gateway_reconnect(self, shard_id: int = 0) -> None:
         """Ask the shard to reconnect and resume (op 7 RECONNECT)."""
@@ -346,8 +325,8 @@ class Emulator:
         """Op 9 INVALID_SESSION; when not resumable the session is forgotten, events and all."""
         connection = self._live(shard_id)
         self.faults_injected[f"gateway op 9 ({'' if resumable else 'not '}resumable)"] += 1
-        if not resumable and connection.session is not None:
-            self.sessions.pop(connection.session.id, None)
+        if not resumable:
+            self.gateway.forget_session_of(connection)
         await connection.send({"op": OP_INVALID_SESSION, "d": resumable})
 
     async def drop_gateway(self, code: int, shard_id: int = 0) -> None:
@@ -358,8 +337,8 @@ class Emulator:
         """
         connection = self._live(shard_id)
         self.faults_injected[f"gateway close {code}"] += 1
-        if code == CLOSE_SESSION_TIMED_OUT and connection.session is not None:
-            self.sessions.pop(connection.session.id, None)
+        if code == CLOSE_SESSION_TIMED_OUT:
+            self.gateway.forget_session_of(connection)
         if code == CLOSE_ABNORMAL:
             connection.abort()
         else:

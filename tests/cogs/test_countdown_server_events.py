@@ -203,7 +203,7 @@ async def test_changes_made_while_the_bot_was_away_are_applied_at_start(
                 "countdown setup", channel=world.announcements, event=f"server-event:{event.id}"
             )
     # The bot is offline: nothing reaches it (no session to replay to after a fresh start).
-    emulator.sessions.clear()
+    emulator.gateway.forget_all_sessions()
     await emulator.update_scheduled_event(
         world.guild,
         moved.id,
@@ -240,7 +240,7 @@ async def test_a_resumed_gateway_is_followed_by_a_check_with_discord(
         async with emulator.gateway_outage(4000):
             await asyncio.sleep(0.2)
         await wait_for(lambda: listings() > before, what="a check with Discord after RESUME")
-        assert "resume" in emulator.gateway_log
+        assert "resume" in emulator.gateway.log
         assert await pending_codes(bot, world.guild.id, ref)
 
 
@@ -530,7 +530,7 @@ async def test_an_event_that_ended_and_left_discords_list_is_finished_not_delete
         )
     # While the bot is away the event starts, ends, and Discord stops listing it.
     clock.skip_to(START + timedelta(hours=8))
-    emulator.sessions.clear()
+    emulator.gateway.forget_all_sessions()
     del world.guild.scheduled_events[event.id]
     async with running_bot(emulator, settings, clock=clock) as bot:
         for _ in range(200):
@@ -552,7 +552,7 @@ async def test_a_failed_check_with_discord_changes_nothing(
     world = world_at(emulator, clock)
     async with running_bot(emulator, settings, clock=clock):
         _, ref = await counting_down_to(emulator, world, "Panel", START + timedelta(days=3))
-    emulator.sessions.clear()
+    emulator.gateway.forget_all_sessions()
     emulator.faults.inject_fault("GET", r"/guilds/\d+/scheduled-events", 500, times=10)
     async with running_bot(emulator, settings, clock=clock) as bot:
         await wait_for(

@@ -140,9 +140,9 @@ async def test_slow_responses_are_just_slow(
 
 async def wait_for_log(emulator: Emulator, entry: str, count: int = 1, within: float = 15) -> None:
     deadline = time.monotonic() + within
-    while emulator.gateway_log.count(entry) < count:
+    while emulator.gateway.log.count(entry) < count:
         if time.monotonic() > deadline:
-            raise AssertionError(f"no {entry!r} in the gateway log: {emulator.gateway_log}")
+            raise AssertionError(f"no {entry!r} in the gateway log: {emulator.gateway.log}")
         await asyncio.sleep(0.02)
     await emulator.wait_until_connected()
 
@@ -158,7 +158,7 @@ async def test_resumable_drops_resume_and_answer(
     else:
         await emulator.drop_gateway(int(how.split()[1]))
     await wait_for_log(emulator, "resume")
-    assert emulator.gateway_log.count("identify") == 1
+    assert emulator.gateway.log.count("identify") == 1
     reply = await emulator.slash("character", name="Nick")
     assert "Kit Connor" in visible_text(reply)
 
@@ -173,19 +173,19 @@ async def test_an_interaction_sent_during_an_outage_is_replayed_and_answered(
         assert not asked.done()  # nobody there to answer
     reply = await asked
     assert "Kit Connor" in visible_text(reply)
-    assert emulator.gateway_log == ["identify", "resume"]
+    assert emulator.gateway.log == ("identify", "resume")
 
 
 @pytest.mark.parametrize("how", ["op 9 not resumable", "close 4009"])
 async def test_lost_sessions_identify_again_within_the_identify_limit(
     world: DemoWorld, bot: FanBot, emulator: Emulator, how: str
 ) -> None:
-    emulator.identify_interval = 5.0  # max_concurrency 1: one IDENTIFY per 5 s
+    emulator.gateway.identify_interval = 5.0  # max_concurrency 1: one IDENTIFY per 5 s
     if how == "close 4009":
         await emulator.drop_gateway(4009)
     else:
         await emulator.invalidate_session(resumable=False)
     await wait_for_log(emulator, "identify", count=2)
-    assert "refused identify" not in emulator.gateway_log
+    assert "refused identify" not in emulator.gateway.log
     reply = await emulator.slash("character", name="Nick")
     assert "Kit Connor" in visible_text(reply)

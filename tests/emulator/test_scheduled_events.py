@@ -409,7 +409,8 @@ async def test_no_dispatch_without_the_intent(
 ) -> None:
     async with aiohttp.ClientSession() as http:
         ws = await _raw_session(emulator, http, INTENT_GUILDS)
-        session = next(iter(emulator.sessions.values()))
+        session = emulator.gateway.session_for_guild(world.guild.id)
+        assert session is not None
         sent = len(session.sent)
         event = await emulator.create_scheduled_event(world.guild, "Quiz", SOON)
         await emulator.add_interested(world.guild, event.id, world.fan)
@@ -424,7 +425,7 @@ async def test_no_dispatch_without_the_intent(
 async def test_events_of_an_offline_bot_stay_in_the_world(
     emulator: Emulator, world: DemoWorld, now: datetime
 ) -> None:
-    assert emulator.sessions == {}
+    assert emulator.gateway.session_for_guild(world.guild.id) is None
     event = await emulator.create_scheduled_event(
         world.guild, "Quiz", SOON, channel=world.watch_party_channel
     )

@@ -283,8 +283,7 @@ class CrashRun:
         while True:
             rounds += 1
             emu.limits.global_rate_limit = 10 if rounds % 8 in (1, 2) else 50
-            live = [s for s in emu.sessions.values() if s.connection is not None]
-            if live and rounds % 4 == 0:
+            if emu.gateway.live_shard_ids() and rounds % 4 == 0:
                 choice = self.random.choice(["op7", "4000", "1006", "op9"])
                 try:
                     if choice == "op7":
