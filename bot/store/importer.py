@@ -18,7 +18,7 @@ import aiosqlite
 from bot.content.records import season_label
 from bot.store.countdown_models import PackEventRef, parse_event_ref
 from bot.store.db import Database, StoreError
-from bot.store.pack_files import PackError, cross_pack_problems
+from bot.store.pack_files import PackClaim, PackError, cross_pack_problems, seasons_held
 from bot.store.tables import (
     CASTINGS,
     CHARACTERS,
@@ -209,18 +209,12 @@ async def _refuse_taken_seasons(conn: aiosqlite.Connection, pack: Pack) -> None:
         conn,
         """SELECT se.number, p.name FROM seasons se
            JOIN shows sh ON sh.id = se.show_id JOIN packs p ON p.id = se.pack_id
-           WHERE sh.key = ? AND p.name != ?""",
+           WHERE sh.key = ? AND p.name != ? ORDER BY se.number""",
         pack.show.key,
         pack.name,
     )
-    owners = {int(row["number"]): str(row["name"]) for row in taken}
-    clashes = [
-        f'{pack.path}: season {s.number} of show "{pack.show.key}" is already loaded from '
-        f'pack "{owners[s.number]}"'
-        for s in pack.seasons
-        if s.number in owners
-    ]
-    if clashes:
+    holders = [PackClaim(None, row["name"], pack.show.key, (row["number"],)) for row in taken]
+    if clashes := seasons_held(pack.claim, holders):
         raise PackError(clashes)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -116,8 +116,10 @@ def packs_to_serve(folder: Path, stored: Mapping[str, PackClaim]) -> ServedPacks
 
     What the running bot does at start: one bad file must not take every show down. A file
     whose pack clashes with one before it (same `[pack] name`, same show's season) is
-    refused; the earlier one is kept. A file whose bytes match an imported pack was valid
-    when it was imported, and is not validated again.
+    refused; the earlier one is kept. So is a changed file whose pack would take a season
+    another imported pack holds: that pack keeps it until `fanbot remove` takes it out. A
+    file whose bytes match an imported pack was valid when it was imported, and is not
+    validated again.
     """
     served = ServedPacks()
     claims: list[PackClaim] = []
@@ -132,7 +134,10 @@ def packs_to_serve(folder: Path, stored: Mapping[str, PackClaim]) -> ServedPacks
                 served.refused[path] = str(exc)
                 continue
             claim = pack.claim
-        if clashes := cross_pack_problems([*claims, claim]):
+        clashes = cross_pack_problems([*claims, claim])
+        if pack is not None:
+            clashes += seasons_held(claim, stored.values())
+        if clashes:
             served.refused[path] = "\n".join(clashes)
             continue
         claims.append(claim)
@@ -140,6 +145,17 @@ def packs_to_serve(folder: Path, stored: Mapping[str, PackClaim]) -> ServedPacks
         if pack is not None:
             served.changed.append(pack)
     return served
+
+
+def seasons_held(claim: PackClaim, stored: Iterable[PackClaim]) -> list[str]:
+    """The seasons `claim` would take from another imported pack, as `PackError` lines."""
+    return [
+        f'{claim.path}: season {number} of show "{claim.show_key}" is already loaded from '
+        f'pack "{other.name}"'
+        for other in stored
+        if other.name != claim.name and other.show_key == claim.show_key
+        for number in sorted(set(claim.seasons) & set(other.seasons))
+    ]
 
 
 def _stored_claim(path: Path, stored: Mapping[str, PackClaim]) -> PackClaim | None:

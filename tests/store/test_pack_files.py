@@ -66,6 +66,22 @@ async def test_an_unchanged_pack_still_clashes_with_a_file_after_it(
         assert f'season 1 of show "mini-show" is already defined in {first}' in why
 
 
+async def test_a_new_file_cannot_take_a_season_another_imported_pack_holds(
+    store: Store, write_pack: WritePack
+) -> None:
+    held = write_pack(MINIMAL, "b.toml")
+    await store.import_pack(load_pack(held))
+    # Sorted before the holder's file, and named differently: it would take its season.
+    write_pack(MINIMAL.replace('name = "mini"', 'name = "usurper"'), "a.toml")
+
+    changed, unchanged, refused = await serve(store, held.parent)
+
+    assert (changed, unchanged) == ([], ["mini"])
+    assert refused["a.toml"].endswith(
+        'a.toml: season 1 of show "mini-show" is already loaded from pack "mini"'
+    )
+
+
 async def test_a_bad_or_unreadable_file_is_refused_and_the_others_served(
     store: Store, write_pack: WritePack
 ) -> None:
