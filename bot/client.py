@@ -21,7 +21,13 @@ from bot.limits import GatedConnector, amortize_bucket_sweep, gate_for
 from bot.liveness import HeartbeatWriter, refuse_packs
 from bot.reminders.service import ReminderService
 from bot.store import Store
-from bot.store.pack_files import no_packs_warning, pack_files, packs_to_serve
+from bot.store.pack_files import (
+    PackError,
+    ServedPacks,
+    no_packs_warning,
+    pack_files,
+    packs_to_serve,
+)
 
 log = logging.getLogger(__name__)
 
@@ -125,26 +131,37 @@ class FanBot(commands.AutoShardedBot):
         served = packs_to_serve(folder, await self.store.content.pack_claims())
         self.lease = ShardLease(self.store, self.clock, self.reminders.shards)
         await self.lease.take()
-        imported = dict(await self.store.import_packs(served.changed))
-        for name in served.names:
-            log.info("content pack %s: %s", name, "imported" if imported.get(name) else "unchanged")
-        in_folder = set(served.names)
-        in_folder |= await refuse_packs(self, served.refused, in_folder)
-        for pack in await self.store.content.packs():
-            if pack.name not in in_folder:
-                log.warning(
-                    "content pack %s is served but has no file in %s (imported with `fanbot "
-                    "import`, or its file was deleted); `fanbot remove %s` takes it out",
-                    pack.name,
-                    folder,
-                    pack.name,
-                )
+        await self._import_served(served)
         for extension in self._extensions:
             await self.load_extension(extension)
         await self.sync_commands(only_if_changed=not self._force_sync)
         if self._serve:
             await self.reminders.start()
             self.heartbeat.start()
+
+    async def _import_served(self, served: ServedPacks) -> None:
+        """Import the changed packs, log each pack served, record the files refused."""
+        folder = self.settings.content_dir
+        imported: set[str] = set()
+        for pack in list(served.changed):  # each on its own: one failure refuses one file
+            try:
+                if await self.store.import_pack(pack):
+                    imported.add(pack.name)
+            except PackError as exc:  # another process imported a clashing pack meanwhile
+                served.refuse(pack, str(exc))
+        for name in served.names:
+            log.info("content pack %s: %s", name, "imported" if name in imported else "unchanged")
+        in_folder = set(served.names)
+        in_folder |= await refuse_packs(self, served.refused, in_folder)
+        for info in await self.store.content.packs():
+            if info.name not in in_folder:
+                log.warning(
+                    "content pack %s is served but has no file in %s (imported with `fanbot "
+                    "import`, or its file was deleted); `fanbot remove %s` takes it out",
+                    info.name,
+                    folder,
+                    info.name,
+                )
 
     async def on_ready(self) -> None:
         """Say that every shard is in and how much it serves (INFO the first time only).

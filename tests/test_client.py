@@ -14,6 +14,7 @@ from bot.emulator import DemoWorld, Emulator
 from bot.endpoints import point_discord_at
 from bot.local import running_bot
 from bot.store import Store, load_pack
+from bot.store.pack_files import packs_to_serve
 from tests.cogs.helpers import visible_text
 from tests.conftest import BUNDLED_CONTENT
 
@@ -102,3 +103,54 @@ async def test_a_dev_guild_is_synced_on_its_own(
         f"/applications/{app}/commands",
         f"/applications/{app}/guilds/{world.guild.id}/commands",
     ]
+
+
+def usurper(folder: Path) -> Path:
+    """A pack file that claims Heartstopper season 2 under another pack name."""
+    text = (BUNDLED_CONTENT / "heartstopper-s2.toml").read_text(encoding="utf-8")
+    folder.mkdir(exist_ok=True)
+    path = folder / "usurper.toml"
+    path.write_text(text.replace('name = "heartstopper-s2"', 'name = "usurper"', 1), "utf-8")
+    return path
+
+
+async def test_a_file_taking_a_season_another_pack_holds_is_refused_not_the_start(
+    tmp_path: Path, emulator: Emulator, world: DemoWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    db_path = tmp_path / "fanbot.sqlite3"
+    async with await Store.open(db_path) as store:
+        await store.import_pack(load_pack(BUNDLED_CONTENT / "heartstopper-s2.toml"))
+    path = usurper(tmp_path / "content")
+    settings = dataclasses.replace(Settings(), db_path=db_path, content_dir=path.parent)
+    with caplog.at_level(logging.INFO):
+        async with running_bot(emulator, settings) as bot:
+            reply = await emulator.slash("premiere")
+            served = [pack.name for pack in await bot.store.content.packs()]
+    assert "Heartstopper season 2" in visible_text(reply)
+    assert served == ["heartstopper-s2"]
+    [error] = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert error.startswith(f"content pack file {path} refused: season 2 of show")
+    assert 'is already loaded from pack "heartstopper-s2"' in error
+
+
+async def test_a_pack_another_process_made_clash_meanwhile_is_refused_alone(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = usurper(tmp_path / "content")
+    settings = dataclasses.replace(
+        Settings(), db_path=tmp_path / "fanbot.sqlite3", content_dir=path.parent
+    )
+    bot = FanBot(settings)
+    bot.store = await Store.open(settings.db_path)
+    try:
+        served = packs_to_serve(path.parent, await bot.store.content.pack_claims())
+        assert [pack.name for pack in served.changed] == ["usurper"]
+        # Between the check and the import, another process imports the season's pack.
+        await bot.store.import_pack(load_pack(BUNDLED_CONTENT / "heartstopper-s2.toml"))
+        with caplog.at_level(logging.INFO):
+            await bot._import_served(served)
+        assert (served.names, served.changed, list(served.refused)) == ([], [], [path])
+        assert [pack.name for pack in await bot.store.content.packs()] == ["heartstopper-s2"]
+    finally:
+        await bot.store.close()
+    assert any("usurper.toml refused: " in r.getMessage() for r in caplog.records)

@@ -49,7 +49,12 @@ async def import_packs(
         raise PackError(clashes)
     imported_at = now.astimezone(UTC).replace(microsecond=0).isoformat()
     async with db.transaction() as conn:
-        return [(pack.name, await _import_one(conn, pack, imported_at)) for pack in packs]
+        # Packs that replace an import of their name go first: a season one of them gives up
+        # is then free for another pack to take.
+        stored = {row["name"] for row in await _fetch(conn, "SELECT name FROM packs")}
+        order = sorted(packs, key=lambda pack: pack.name not in stored)
+        done = {pack.name: await _import_one(conn, pack, imported_at) for pack in order}
+    return [(pack.name, done[pack.name]) for pack in packs]
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,13 +96,19 @@ def cross_pack_problems(claims: Sequence[PackClaim]) -> list[str]:
 class ServedPacks:
     """What a start serves from a content folder.
 
-    `names`: every pack served, in file order; `changed`: those of them the database does not
-    hold yet, validated (to import); `refused`: each file that cannot be served, and why.
+    `names`: every pack served; `changed`: those of them the database does not hold yet,
+    validated (to import, in that order); `refused`: each file that cannot be served, and why.
     """
 
     names: list[str] = field(default_factory=list)
     changed: list[Pack] = field(default_factory=list)
     refused: dict[Path, str] = field(default_factory=dict)
+
+    def refuse(self, pack: Pack, problem: str) -> None:
+        """Serve nothing from `pack`'s file after all (its import failed), and say why."""
+        self.changed.remove(pack)
+        self.names.remove(pack.name)
+        self.refused[pack.path] = problem
 
     @property
     def unchanged(self) -> list[str]:
@@ -114,37 +120,57 @@ class ServedPacks:
 def packs_to_serve(folder: Path, stored: Mapping[str, PackClaim]) -> ServedPacks:
     """Every pack in `folder` that can be served; `stored` holds the imported packs by hash.
 
-    What the running bot does at start: one bad file must not take every show down. A file
-    whose pack clashes with one before it (same `[pack] name`, same show's season) is
-    refused; the earlier one is kept. So is a changed file whose pack would take a season
-    another imported pack holds: that pack keeps it until `fanbot remove` takes it out. A
-    file whose bytes match an imported pack was valid when it was imported, and is not
-    validated again.
+    What the running bot does at start: one bad file must not take every show down.
+    - A file whose bytes match an imported pack was valid when it was imported: it is served
+      without being validated again, and ahead of changed files.
+    - A changed file is refused if it is bad, if its pack clashes with one served before it
+      (same `[pack] name`, same show's season), or if it would take a season that another
+      imported pack keeps (until `fanbot remove` takes that one out).
+    `changed` lists the packs that replace an import of the same name first, so that a season
+    one of them gives up is free when another takes it.
     """
     served = ServedPacks()
-    claims: list[PackClaim] = []
+    unchanged: list[PackClaim] = []
+    changed: list[Pack] = []
     for path in pack_files(folder):
-        pack, claim = None, _stored_claim(path, stored)
-        if claim is None:
+        if (claim := _stored_claim(path, stored)) is None:
             from bot.store.packs import load_pack  # pydantic loads only when a file changed
 
             try:
-                pack = load_pack(path)
+                changed.append(load_pack(path))
             except PackError as exc:
                 served.refused[path] = str(exc)
-                continue
-            claim = pack.claim
-        clashes = cross_pack_problems([*claims, claim])
-        if pack is not None:
-            clashes += seasons_held(claim, stored.values())
-        if clashes:
+        elif clashes := cross_pack_problems([*unchanged, claim]):  # a copy of another file
             served.refused[path] = "\n".join(clashes)
-            continue
-        claims.append(claim)
-        served.names.append(claim.name)
-        if pack is not None:
-            served.changed.append(pack)
+        else:
+            unchanged.append(claim)
+    while rejected := _first_rejected(unchanged, changed, stored):
+        pack, problems = rejected
+        served.refused[pack.path] = "\n".join(problems)
+        changed.remove(pack)
+    stored_names = {claim.name for claim in stored.values()}
+    served.names = [claim.name for claim in unchanged] + [pack.name for pack in changed]
+    served.changed = sorted(changed, key=lambda pack: pack.name not in stored_names)
     return served
+
+
+def _first_rejected(
+    unchanged: Sequence[PackClaim], changed: Sequence[Pack], stored: Mapping[str, PackClaim]
+) -> tuple[Pack, list[str]] | None:
+    """The first changed pack that cannot be served beside the others, and why.
+
+    An imported pack keeps its seasons unless a file of its name is served, so each refusal
+    can leave more seasons kept: the caller asks again until nothing is rejected.
+    """
+    served = {claim.name for claim in unchanged} | {pack.name for pack in changed}
+    kept = [claim for claim in stored.values() if claim.name not in served]
+    accepted = list(unchanged)
+    for pack in changed:
+        claim = pack.claim
+        if problems := cross_pack_problems([*accepted, claim]) + seasons_held(claim, kept):
+            return pack, problems
+        accepted.append(claim)
+    return None
 
 
 def seasons_held(claim: PackClaim, stored: Iterable[PackClaim]) -> list[str]:

@@ -77,9 +77,38 @@ async def test_a_new_file_cannot_take_a_season_another_imported_pack_holds(
     changed, unchanged, refused = await serve(store, held.parent)
 
     assert (changed, unchanged) == ([], ["mini"])
-    assert refused["a.toml"].endswith(
-        'a.toml: season 1 of show "mini-show" is already loaded from pack "mini"'
-    )
+    assert refused["a.toml"].endswith(f'season 1 of show "mini-show" is already defined in {held}')
+
+
+async def test_a_season_another_pack_gives_up_in_the_same_start_can_be_taken(
+    store: Store, write_pack: WritePack
+) -> None:
+    moved = write_pack(MINIMAL, "b.toml")
+    await store.import_pack(load_pack(moved))
+    moved.write_text(MINIMAL.replace('key = "mini-show"', 'key = "moved-show"'), "utf-8")
+    write_pack(MINIMAL.replace('name = "mini"', 'name = "heir"'), "a.toml")
+
+    served = packs_to_serve(moved.parent, await store.content.pack_claims())
+
+    assert (served.names, served.refused) == (["heir", "mini"], {})
+    assert [pack.name for pack in served.changed] == ["mini", "heir"]  # the one giving it up first
+    # `fanbot import` gets them in file order: the importer puts the replacement first too.
+    in_file_order = served.changed[::-1]
+    assert await store.import_packs(in_file_order) == [("heir", True), ("mini", True)]
+
+
+async def test_a_refused_file_keeps_its_old_seasons_from_being_taken(
+    store: Store, write_pack: WritePack
+) -> None:
+    moved = write_pack(MINIMAL, "b.toml")
+    await store.import_pack(load_pack(moved))
+    moved.write_text(MINIMAL.replace('key = "mini-show"', "key = 1"), "utf-8")  # now bad
+    write_pack(MINIMAL.replace('name = "mini"', 'name = "heir"'), "a.toml")
+
+    changed, unchanged, refused = await serve(store, moved.parent)
+
+    assert (changed, unchanged, sorted(refused)) == ([], [], ["a.toml", "b.toml"])
+    assert 'already loaded from pack "mini"' in refused["a.toml"]
 
 
 async def test_a_bad_or_unreadable_file_is_refused_and_the_others_served(
