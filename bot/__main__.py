@@ -34,6 +34,7 @@ from bot.store.operations import read_status
 from bot.store.pack_files import (
     cross_pack_problems,
     declared_name,
+    import_order,
     no_packs_warning,
     pack_files,
 )
@@ -200,12 +201,12 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_USAGE if failed else EXIT_OK
 
 
-async def _import(db_path: Path, files: Sequence[Path], packs: Sequence[Pack]) -> int:
+async def _import(db_path: Path, packs: Sequence[Pack]) -> int:
     store = await Store.open(db_path)
     try:
-        for path, pack in zip(files, packs, strict=True):
+        for pack in import_order(packs, (await store.content.pack_claims()).values()):
             changed = await store.import_pack(pack)
-            print(f"{'imported' if changed else 'unchanged'}: {path} into {db_path}")
+            print(f"{'imported' if changed else 'unchanged'}: {pack.path} into {db_path}")
     finally:
         await store.close()
     return EXIT_OK
@@ -231,7 +232,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return _fail("interrupted while reading the packs; nothing was imported", EXIT_INTERRUPTED)
     try:
-        return asyncio.run(_import(settings.db_path, files, packs))
+        return asyncio.run(_import(settings.db_path, packs))
     except StoreError as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:

@@ -117,3 +117,24 @@ async def test_the_bot_warns_at_start_of_a_content_folder_without_packs(tmp_path
     assert process.returncode == 0, err
     assert f"{empty} holds no content packs (no *.toml files): no show is loaded from it" in err
     assert "Traceback" not in err
+
+
+async def test_import_moves_a_season_from_one_pack_to_another(tmp_path: Path) -> None:
+    code, _, err = await fanbot(tmp_path, "import", str(PACK))
+    assert code == 0, err
+    # The bundled pack gives its season up (its show is renamed) and "heir", sorted first,
+    # takes it: the pack giving it up is imported first.
+    folder = folder_of(
+        tmp_path,
+        **{
+            "a-heir": renamed("heir"),
+            "heartstopper-s2": TEXT.replace('key = "heartstopper"', 'key = "heartstopper-old"', 1),
+        },
+    )
+    code, out, err = await fanbot(tmp_path, "import", str(folder))
+    assert (code, err) == (0, "")
+    db = tmp_path / "fanbot.sqlite3"
+    assert out.splitlines() == [
+        f"imported: {folder / 'heartstopper-s2.toml'} into {db}",
+        f"imported: {folder / 'a-heir.toml'} into {db}",
+    ]

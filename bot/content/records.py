@@ -104,7 +104,7 @@ class SeasonChoice(NamedTuple):
     def parse(cls, value: str) -> SeasonChoice | None:
         """The season a value names, or None for anything else (free text typed by hand)."""
         show, colon, number = value.strip().rpartition(":")
-        if colon and show and number.isdigit() and len(number) <= 5:
+        if colon and show and number.isascii() and number.isdigit() and len(number) <= 5:
             return cls(show, int(number))
         return None
 

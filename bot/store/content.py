@@ -293,6 +293,23 @@ def _cached(
     return answer
 
 
+async def read_pack_claims(conn: aiosqlite.Connection) -> dict[str, PackClaim]:
+    """What each imported pack takes (its name, show and seasons), by content hash."""
+    rows = await conn.execute_fetchall(
+        """SELECT pk.content_hash, pk.name, sh.key AS show_key, se.number
+           FROM packs pk JOIN shows sh ON sh.pack_id = pk.id
+           LEFT JOIN seasons se ON se.show_id = sh.id
+           ORDER BY pk.name, se.number"""
+    )
+    claims: dict[str, PackClaim] = {}
+    for row in rows:
+        digest = str(row["content_hash"])
+        claim = claims.get(digest) or PackClaim(None, str(row["name"]), str(row["show_key"]), ())
+        number = () if row["number"] is None else (int(row["number"]),)
+        claims[digest] = dataclasses.replace(claim, seasons=claim.seasons + number)
+    return claims
+
+
 class ContentQueries:
     """Read-only queries over imported content packs. Each method is one or two round trips."""
 
@@ -703,19 +720,7 @@ class ContentQueries:
 
     async def pack_claims(self) -> dict[str, PackClaim]:
         """What each imported pack takes (its name, show and seasons), by content hash."""
-        rows = await self._all(
-            """SELECT pk.content_hash, pk.name, sh.key AS show_key, se.number
-               FROM packs pk JOIN shows sh ON sh.pack_id = pk.id
-               LEFT JOIN seasons se ON se.show_id = sh.id
-               ORDER BY pk.name, se.number"""
-        )
-        claims: dict[str, PackClaim] = {}
-        for row in rows:
-            digest = str(row["content_hash"])
-            claim = claims.get(digest) or PackClaim(None, row["name"], row["show_key"], ())
-            number = () if row["number"] is None else (int(row["number"]),)
-            claims[digest] = dataclasses.replace(claim, seasons=claim.seasons + number)
-        return claims
+        return await read_pack_claims(self._conn)
 
     @_cached
     async def packs(self) -> list[PackInfo]:

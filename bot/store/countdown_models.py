@@ -58,11 +58,12 @@ def parse_event_ref(text: str) -> EventRef:
     """A reference back from its text (a row, an option's value); ValueError if none."""
     if text.startswith(SERVER_EVENT_PREFIX):
         number = text.removeprefix(SERVER_EVENT_PREFIX)
-        if not number.isdigit() or len(number) > 20:
+        if not (number.isascii() and number.isdigit()) or len(number) > 20:
             raise ValueError(f"not a server event reference: {text!r}")
         return ServerEventRef(int(number))
     parts = text.split("/")
-    if len(parts) != 3 or not all(parts) or not parts[1].isdigit() or len(parts[1]) > 5:
+    season = parts[1] if len(parts) == 3 and all(parts) else ""
+    if not (season.isascii() and season.isdigit()) or len(season) > 5:
         raise ValueError(f"not an event reference: {text!r}")
     return PackEventRef(parts[0], int(parts[1]), parts[2])
 

@@ -16,9 +16,16 @@ from typing import TYPE_CHECKING
 import aiosqlite
 
 from bot.content.records import season_label
+from bot.store.content import read_pack_claims
 from bot.store.countdown_models import PackEventRef, parse_event_ref
 from bot.store.db import Database, StoreError
-from bot.store.pack_files import PackClaim, PackError, cross_pack_problems, seasons_held
+from bot.store.pack_files import (
+    PackClaim,
+    PackError,
+    cross_pack_problems,
+    import_order,
+    seasons_held,
+)
 from bot.store.tables import (
     CASTINGS,
     CHARACTERS,
@@ -49,10 +56,7 @@ async def import_packs(
         raise PackError(clashes)
     imported_at = now.astimezone(UTC).replace(microsecond=0).isoformat()
     async with db.transaction() as conn:
-        # Packs that replace an import of their name go first: a season one of them gives up
-        # is then free for another pack to take.
-        stored = {row["name"] for row in await _fetch(conn, "SELECT name FROM packs")}
-        order = sorted(packs, key=lambda pack: pack.name not in stored)
+        order = import_order(packs, (await read_pack_claims(conn)).values())
         done = {pack.name: await _import_one(conn, pack, imported_at) for pack in order}
     return [(pack.name, done[pack.name]) for pack in packs]
 
@@ -218,7 +222,9 @@ async def _refuse_taken_seasons(conn: aiosqlite.Connection, pack: Pack) -> None:
         pack.show.key,
         pack.name,
     )
-    holders = [PackClaim(None, row["name"], pack.show.key, (row["number"],)) for row in taken]
+    holders = [
+        PackClaim(None, str(row["name"]), pack.show.key, (int(row["number"]),)) for row in taken
+    ]
     if clashes := seasons_held(pack.claim, holders):
         raise PackError(clashes)
 

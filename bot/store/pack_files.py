@@ -110,24 +110,17 @@ class ServedPacks:
         self.names.remove(pack.name)
         self.refused[pack.path] = problem
 
-    @property
-    def unchanged(self) -> list[str]:
-        """The packs whose file matches their last import byte for byte."""
-        changed = {pack.name for pack in self.changed}
-        return [name for name in self.names if name not in changed]
-
 
 def packs_to_serve(folder: Path, stored: Mapping[str, PackClaim]) -> ServedPacks:
     """Every pack in `folder` that can be served; `stored` holds the imported packs by hash.
 
     What the running bot does at start: one bad file must not take every show down.
     - A file whose bytes match an imported pack was valid when it was imported: it is served
-      without being validated again, and ahead of changed files.
-    - A changed file is refused if it is bad, if its pack clashes with one served before it
-      (same `[pack] name`, same show's season), or if it would take a season that another
-      imported pack keeps (until `fanbot remove` takes that one out).
-    `changed` lists the packs that replace an import of the same name first, so that a season
-    one of them gives up is free when another takes it.
+      without being validated again, and wins any clash with a changed file.
+    - A changed file is refused if it is bad, if it would take a season another imported
+      pack keeps (until `fanbot remove` takes that one out), or if its pack clashes with one
+      served before it (same `[pack] name`, same show's season).
+    `changed` is in the order to import them (`import_order`).
     """
     served = ServedPacks()
     unchanged: list[PackClaim] = []
@@ -144,33 +137,61 @@ def packs_to_serve(folder: Path, stored: Mapping[str, PackClaim]) -> ServedPacks
             served.refused[path] = "\n".join(clashes)
         else:
             unchanged.append(claim)
-    while rejected := _first_rejected(unchanged, changed, stored):
-        pack, problems = rejected
-        served.refused[pack.path] = "\n".join(problems)
-        changed.remove(pack)
-    stored_names = {claim.name for claim in stored.values()}
-    served.names = [claim.name for claim in unchanged] + [pack.name for pack in changed]
-    served.changed = sorted(changed, key=lambda pack: pack.name not in stored_names)
+    held: dict[Path, list[str]] = {}  # only grows: a pack kept holds its seasons
+    while True:
+        accepted, clashing = _without_clashes(unchanged, [p for p in changed if p.path not in held])
+        names = {claim.name for claim in unchanged} | {pack.name for pack in accepted}
+        kept = [claim for claim in stored.values() if claim.name not in names]
+        taking = {
+            pack.path: problems for pack in accepted if (problems := seasons_held(pack.claim, kept))
+        }
+        if not taking:
+            break
+        held |= taking
+    served.refused |= {path: "\n".join(problems) for path, problems in (held | clashing).items()}
+    served.names = [claim.name for claim in unchanged] + [pack.name for pack in accepted]
+    served.changed = import_order(accepted, stored.values())
     return served
 
 
-def _first_rejected(
-    unchanged: Sequence[PackClaim], changed: Sequence[Pack], stored: Mapping[str, PackClaim]
-) -> tuple[Pack, list[str]] | None:
-    """The first changed pack that cannot be served beside the others, and why.
-
-    An imported pack keeps its seasons unless a file of its name is served, so each refusal
-    can leave more seasons kept: the caller asks again until nothing is rejected.
-    """
-    served = {claim.name for claim in unchanged} | {pack.name for pack in changed}
-    kept = [claim for claim in stored.values() if claim.name not in served]
-    accepted = list(unchanged)
+def _without_clashes(
+    unchanged: Sequence[PackClaim], changed: Sequence[Pack]
+) -> tuple[list[Pack], dict[Path, list[str]]]:
+    """The changed packs that clash with no pack before them, and the others' clashes."""
+    claims = list(unchanged)
+    accepted: list[Pack] = []
+    clashing: dict[Path, list[str]] = {}
     for pack in changed:
-        claim = pack.claim
-        if problems := cross_pack_problems([*accepted, claim]) + seasons_held(claim, kept):
-            return pack, problems
-        accepted.append(claim)
-    return None
+        if clashes := cross_pack_problems([*claims, pack.claim]):
+            clashing[pack.path] = clashes
+        else:
+            claims.append(pack.claim)
+            accepted.append(pack)
+    return accepted, clashing
+
+
+def import_order(packs: Sequence[Pack], stored: Iterable[PackClaim]) -> list[Pack]:
+    """`packs` in the order to import them: the one giving up a season before the one taking it.
+
+    A pack's old import holds its seasons until the pack is imported again. Packs that swap
+    seasons cannot go one after the other: they keep their order, and the second is refused.
+    """
+    holders = {(claim.show_key, number): claim.name for claim in stored for number in claim.seasons}
+    pending, order = list(packs), []
+    while pending:
+        waiting = {pack.name for pack in pending}
+        free = [
+            pack
+            for pack in pending
+            if not any(
+                holders.get((pack.claim.show_key, number)) in waiting - {pack.name}
+                for number in pack.claim.seasons
+            )
+        ]
+        step = free[0] if free else pending[0]
+        order.append(step)
+        pending.remove(step)
+    return order
 
 
 def seasons_held(claim: PackClaim, stored: Iterable[PackClaim]) -> list[str]:

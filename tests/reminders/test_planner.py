@@ -179,8 +179,12 @@ def test_event_refs_round_trip() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "heartstopper", "a/b/c", "a/2/", "/2/x", "server-event:", "server-event:x"]
-)
+    "text",
+    [
+        "", "heartstopper", "a/b/c", "a/2/", "/2/x", "a/²/x", "a/123456/x", "server-event:",
+        "server-event:x", "server-event:²",
+    ],
+)  # fmt: skip
 def test_malformed_event_refs(text: str) -> None:
     with pytest.raises(ValueError, match="reference"):
         parse_event_ref(text)

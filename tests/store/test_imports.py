@@ -28,9 +28,9 @@ def test_a_records_module_of_the_store_loads_without_sqlite() -> None:
 
 def test_the_running_bot_loads_the_pack_validator_only_to_validate() -> None:
     # pydantic and the compiled pack schema are about 9 MiB a bot would keep for nothing.
-    assert loaded_after("import bot.__main__, bot.client, cogs.cast, cogs.countdown") == (
-        "['aiosqlite']"
-    )
+    modules = "bot.__main__, bot.client, bot.playground, cogs.cast, cogs.countdown, cogs.meta"
+    assert loaded_after(f"import {modules}, cogs.plot") == "['aiosqlite']"
+    assert loaded_after("import bot.render, bot.content.records") == "[]"
 
 
 def test_an_unknown_name_is_an_attribute_error() -> None:

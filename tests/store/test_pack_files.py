@@ -14,13 +14,15 @@ from bot.store.pack_files import content_hash, packs_to_serve
 from tests.store.conftest import MINIMAL, TWO_SEASONS
 
 WritePack = Callable[..., Path]
+SEASON_3_OF_MINI = '\n[[seasons]]\nnumber = 3\nsynopsis = "Another season."\n'
 
 
 async def serve(store: Store, folder: Path) -> tuple[list[str], list[str], dict[str, str]]:
     """(changed pack names, unchanged pack names, refused file names and why) at a start."""
     served = packs_to_serve(folder, await store.content.pack_claims())
     refused = {path.name: why for path, why in served.refused.items()}
-    return [pack.name for pack in served.changed], served.unchanged, refused
+    changed = [pack.name for pack in served.changed]
+    return changed, [name for name in served.names if name not in changed], refused
 
 
 async def test_the_database_knows_what_each_imported_pack_claims(
@@ -92,7 +94,7 @@ async def test_a_season_another_pack_gives_up_in_the_same_start_can_be_taken(
 
     assert (served.names, served.refused) == (["heir", "mini"], {})
     assert [pack.name for pack in served.changed] == ["mini", "heir"]  # the one giving it up first
-    # `fanbot import` gets them in file order: the importer puts the replacement first too.
+    # Given in file order (as `Store.import_dir` gives them), the importer orders them too.
     in_file_order = served.changed[::-1]
     assert await store.import_packs(in_file_order) == [("heir", True), ("mini", True)]
 
@@ -109,6 +111,28 @@ async def test_a_refused_file_keeps_its_old_seasons_from_being_taken(
 
     assert (changed, unchanged, sorted(refused)) == ([], [], ["a.toml", "b.toml"])
     assert 'already loaded from pack "mini"' in refused["a.toml"]
+
+
+async def test_a_refusal_never_names_a_file_that_is_not_served(
+    store: Store, write_pack: WritePack
+) -> None:
+    # "x" holds season 1; now x.toml moves it to season 3, p.toml takes seasons 1 and 3, and
+    # q.toml season 3. p cannot have season 1 while x keeps it; x's file clashes with q.
+    x = write_pack(MINIMAL, "x.toml")
+    await store.import_pack(load_pack(x))
+    with_season_3 = MINIMAL.replace("number = 1", "number = 3").replace("season = 1", "season = 3")
+    x.write_text(with_season_3, "utf-8")
+    both = MINIMAL.replace('name = "mini"', 'name = "p"') + SEASON_3_OF_MINI
+    write_pack(both, "p.toml")
+    write_pack(with_season_3.replace('name = "mini"', 'name = "q"'), "q.toml")
+
+    changed, unchanged, refused = await serve(store, x.parent)
+
+    assert (changed, unchanged, sorted(refused)) == (["q"], [], ["p.toml", "x.toml"])
+    assert refused["p.toml"].endswith(
+        'season 1 of show "mini-show" is already loaded from pack "mini"'
+    )
+    assert refused["x.toml"].endswith(f"already defined in {x.parent / 'q.toml'}")
 
 
 async def test_a_bad_or_unreadable_file_is_refused_and_the_others_served(
@@ -146,7 +170,7 @@ async def test_a_restart_with_unchanged_packs_never_loads_the_validator(
         async def main():
             async with await Store.open({store.path!r}) as store:
                 served = packs_to_serve(Path({str(folder)!r}), await store.content.pack_claims())
-            print(served.unchanged, served.changed, "pydantic" in sys.modules)
+            print(served.names, served.changed, "pydantic" in sys.modules)
 
         asyncio.run(main())
         """
