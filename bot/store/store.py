@@ -81,16 +81,6 @@ class Store:
         finally:
             self.content.forget()
 
-    async def import_packs(self, packs: Sequence[Pack]) -> list[tuple[str, bool]]:
-        """Import validated packs (as `load_dir` returns them) in one transaction.
-
-        Returns (pack name, imported) per pack; nothing is imported if any fails.
-        """
-        try:
-            return await import_packs(self.db, packs, self.clock.now())
-        finally:
-            self.content.forget()
-
     async def import_dir(self, path: Path | str) -> list[tuple[str, bool]]:
         """Validate every `*.toml` in `path`, then import them all in one transaction.
 

@@ -241,7 +241,8 @@ async def old_database(path: Path, schema: int, packs: Sequence[Path]) -> None:
     left behind, for upgrade tests."""
     current = path.with_name(f"{path.name}.current")
     async with await Store.open(current, clock=Clock(CLOCK_START)) as store:
-        await store.import_packs([load_pack(pack) for pack in packs])
+        for pack in packs:
+            await store.import_pack(load_pack(pack))
     with closing(sqlite3.connect(path, isolation_level=None)) as conn:
         for migration in load_migrations()[:schema]:
             conn.executescript(

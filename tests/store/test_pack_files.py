@@ -29,7 +29,7 @@ async def test_the_database_knows_what_each_imported_pack_claims(
     store: Store, write_pack: WritePack
 ) -> None:
     packs = [load_pack(write_pack(MINIMAL, "a.toml")), load_pack(write_pack(TWO_SEASONS, "b.toml"))]
-    await store.import_packs(packs)
+    await store.import_dir(packs[0].path.parent)
     assert await store.content.pack_claims() == {
         pack.content_hash: dataclasses.replace(pack.claim, path=None) for pack in packs
     }
@@ -43,7 +43,8 @@ async def test_a_start_validates_only_the_files_that_changed(
     two = write_pack(TWO_SEASONS, "b.toml")
     served = packs_to_serve(two.parent, await store.content.pack_claims())
     assert [pack.name for pack in served.changed] == ["mini", "two"]
-    await store.import_packs(served.changed)
+    for pack in served.changed:
+        await store.import_pack(pack)
 
     assert await serve(store, two.parent) == ([], ["mini", "two"], {})
 
@@ -94,9 +95,8 @@ async def test_a_season_another_pack_gives_up_in_the_same_start_can_be_taken(
 
     assert (served.names, served.refused) == (["heir", "mini"], {})
     assert [pack.name for pack in served.changed] == ["mini", "heir"]  # the one giving it up first
-    # Given in file order (as `Store.import_dir` gives them), the importer orders them too.
-    in_file_order = served.changed[::-1]
-    assert await store.import_packs(in_file_order) == [("heir", True), ("mini", True)]
+    # `Store.import_dir` gives the importer them in file order: it orders them too.
+    assert await store.import_dir(moved.parent) == [("heir", True), ("mini", True)]
 
 
 async def test_a_refused_file_keeps_its_old_seasons_from_being_taken(
